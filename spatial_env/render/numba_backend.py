@@ -1,0 +1,694 @@
+"""The default CPU backend: a tiled z-buffer rasteriser in numba, parallel over row bands.
+
+Pipeline per frame (all jitted, ``cache=True`` so a second process skips compilation):
+
+0. ``_visible_blocks``: blocks of 256 consecutive faces whose world box lies behind the near plane
+   or off one image side are skipped wholesale (from inside a room that is about half the mesh).
+1. ``_transform_ranges`` (parallel over vertex ranges the visible blocks use): the projected pixel
+   position snapped to a 1/256-pixel fixed-point grid, ``w = 1/z``, and flags for "closer than the
+   near plane" and "projects outside the guard band".
+2. ``_classify`` (parallel over chunks of triangles): reject triangles behind the near plane, off
+   one image side, or covering no pixel centre; send triangles that cross the near plane (or leave
+   the guard band) to the clipper; count the row bands every other triangle touches.
+3. ``_clip_triangles`` (serial; few triangles): Sutherland-Hodgman against the near plane and the
+   guard band in camera space, fan-triangulated into sub-triangles that keep their face index.
+4. ``_bin`` (parallel over chunks): write triangle indices into per-band lists, in face order.
+5. ``_raster_bands`` (parallel over bands, each pixel owned by one band): integer edge functions
+   with a top-left fill rule, a ``w = 1/z`` buffer with ties going to the lower face index, then a
+   resolve step per pixel of the band that intersects the pixel's ray with the winning triangle to
+   get exact z-depth, perspective-correct colour, Lambert headlight shading and the instance id.
+
+Every pixel's result depends only on the set of triangles covering it, never on the order they
+are visited, so output bytes do not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import NamedTuple
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from ..camera import Camera
+from ..scene.model import Scene
+from .base import Frame
+
+# Fixed-point sub-pixel precision: 8 bits, so snapped coordinates and edge functions are exact
+# integers and adjacent triangles agree bit for bit on their shared edge (no cracks, no overlap).
+SUBPIXEL_BITS = 8
+_ONE = 1 << SUBPIXEL_BITS
+_HALF = _ONE >> 1
+# Vertices may project this many pixels outside the image before the triangle is clipped; keeps
+# fixed-point products (< 2**63) exact while making side clipping rare.
+GUARD_BAND = 65536.0
+MAX_SIZE = 16384  # pixels per side; with the guard band keeps edge functions inside int64
+BAND_SHIFT = 4  # bands of 16 rows: the unit of parallel work and of triangle binning (8 or 32: slower)
+BAND_HEIGHT = 1 << BAND_SHIFT
+N_CHUNKS = 64  # triangle chunks for classification/binning (fixed, so work split is stable)
+# Consecutive faces are culled in blocks by their bounding box first: mesh order is spatially
+# coherent, and from inside a room most blocks lie behind or beside the camera.
+BLOCK_SHIFT = 8
+
+# Vertex flags: closer than the near plane (or behind the camera), or projecting outside the guard
+# band. Triangles with neither on any vertex take the fast path (off-image ones fail the pixel-box
+# test there); image-side outcodes are only computed for the rest.
+_NEAR, _GUARD = 1, 2
+_LEFT, _RIGHT, _TOP, _BOTTOM = 1, 2, 4, 8
+_CULLED, _NEEDS_CLIP = -1, -2
+
+
+# ----------------------------------------------------------------------------- vertex stage
+
+
+@njit(cache=True, inline="always")
+def _snap(c: float) -> int:
+    """Continuous pixel coordinate -> fixed point, rounding half up (same formula everywhere)."""
+    return np.int64(np.floor(c * _ONE + 0.5))
+
+
+@njit(cache=True, inline="always")
+def _to_camera(verts, v, R, t):
+    """Camera coordinates of world vertex ``v``: R^T (p - t), columns of R being the camera axes.
+
+    The one place this is computed, so the clipper sees the same bits as the vertex stage.
+    """
+    px, py, pz = np.float64(verts[v, 0]) - t[0], np.float64(verts[v, 1]) - t[1], np.float64(verts[v, 2]) - t[2]
+    X = R[0, 0] * px + R[1, 0] * py + R[2, 0] * pz
+    Y = R[0, 1] * px + R[1, 1] * py + R[2, 1] * pz
+    Z = R[0, 2] * px + R[1, 2] * py + R[2, 2] * pz
+    return X, Y, Z
+
+
+@njit(cache=True, inline="always")
+def _project(X, Y, Z, fx, fy, cx, cy):
+    """Continuous pixel position (u, v) and 1/z of a camera point in front of the camera; shared
+    by the vertex stage and the clipper so a vertex snaps to the same grid point in both."""
+    inv = 1.0 / Z
+    return (fx * X + cx * Z) * inv, (fy * Y + cy * Z) * inv, inv
+
+
+@njit(cache=True, inline="always")
+def _transform_vertex(verts, v, R, t, fx, fy, cx, cy, half_w, half_h, near, guard, sx, sy, w, code):
+    """Snapped pixel position, 1/z and near/guard flags of vertex ``v`` (13 bytes of output)."""
+    X, Y, Z = _to_camera(verts, v, R, t)
+    if Z < near:
+        code[v], sx[v], sy[v], w[v] = _NEAR, 0, 0, 0.0
+        return
+    u, vv, inv = _project(X, Y, Z, fx, fy, cx, cy)
+    if abs(u - half_w) > half_w + guard or abs(vv - half_h) > half_h + guard:
+        code[v], sx[v], sy[v], w[v] = _GUARD, 0, 0, 0.0
+        return
+    code[v] = 0
+    sx[v], sy[v], w[v] = _snap(u), _snap(vv), inv
+
+
+@njit(cache=True, parallel=True)
+def _transform_ranges(verts, starts, ends, R, t, fx, fy, cx, cy, width, height, near, guard, sx, sy, w, code):
+    """Transform the vertices in [starts[r], ends[r]) for every r (those visible face blocks use)."""
+    for r in prange(starts.shape[0]):
+        for v in range(starts[r], ends[r]):
+            _transform_vertex(verts, v, R, t, fx, fy, cx, cy, width / 2.0, height / 2.0, near, guard,
+                              sx, sy, w, code)
+
+
+@njit(cache=True, parallel=True)
+def _transform_list(verts, vert_ids, R, t, fx, fy, cx, cy, width, height, near, guard, sx, sy, w, code):
+    """Transform the vertices listed in ``vert_ids`` (an object subset's)."""
+    for k in prange(vert_ids.shape[0]):
+        _transform_vertex(verts, np.int64(vert_ids[k]), R, t, fx, fy, cx, cy, width / 2.0, height / 2.0, near,
+                          guard, sx, sy, w, code)
+
+
+@njit(cache=True)
+def _merge_ranges(visible, lo, hi):
+    """Sorted, merged vertex index ranges [start, end) of the visible blocks."""
+    idx = np.flatnonzero(visible)
+    order = np.argsort(lo[idx], kind="mergesort")
+    starts = np.empty(idx.shape[0], np.int64)
+    ends = np.empty(idx.shape[0], np.int64)
+    m = -1
+    for j in order:
+        a, b = lo[idx[j]], hi[idx[j]]
+        if m >= 0 and a <= ends[m]:
+            ends[m] = max(ends[m], b)
+        else:
+            m += 1
+            starts[m], ends[m] = a, b
+    return starts[:m + 1], ends[:m + 1]
+
+
+@njit(cache=True, inline="always")
+def _side_code(verts, v, R, t, fx, fy, cx, cy, width, height):
+    """Which image sides a vertex is outside of; homogeneous tests, valid behind the camera too."""
+    X, Y, Z = _to_camera(verts, v, R, t)
+    hx, hy = fx * X + cx * Z, fy * Y + cy * Z
+    return (_LEFT * (hx < 0.0) | _RIGHT * (hx > width * Z) | _TOP * (hy < 0.0) | _BOTTOM * (hy > height * Z))
+
+
+# ----------------------------------------------------------------------------- triangle setup
+
+
+@njit(cache=True, inline="always")
+def _pixel_range(a, b, c, size):
+    """First and last pixel whose centre (p*ONE + HALF) lies within [min, max] of a, b, c, clamped."""
+    lo, hi = min(a, b, c), max(a, b, c)
+    first = (lo - _HALF + _ONE - 1) >> SUBPIXEL_BITS  # ceil; >> floors negatives too
+    last = (hi - _HALF) >> SUBPIXEL_BITS
+    return max(first, 0), min(last, size - 1)
+
+
+@njit(cache=True)
+def _visible_blocks(lo, hi, R, t, fx, fy, cx, cy, width, height, near, out):
+    """Per block of faces: 0 if its box lies wholly behind the near plane or off one image side."""
+    for blk in range(lo.shape[0]):
+        outside = 0x1F
+        for corner in range(8):
+            p0 = (hi[blk, 0] if corner & 1 else lo[blk, 0]) - t[0]
+            p1 = (hi[blk, 1] if corner & 2 else lo[blk, 1]) - t[1]
+            p2 = (hi[blk, 2] if corner & 4 else lo[blk, 2]) - t[2]
+            X = R[0, 0] * p0 + R[1, 0] * p1 + R[2, 0] * p2
+            Y = R[0, 1] * p0 + R[1, 1] * p1 + R[2, 1] * p2
+            Z = R[0, 2] * p0 + R[1, 2] * p1 + R[2, 2] * p2
+            hx, hy = fx * X + cx * Z, fy * Y + cy * Z
+            outside &= ((Z < near) * 1 | (hx < 0.0) * 2 | (hx > width * Z) * 4 | (hy < 0.0) * 8
+                        | (hy > height * Z) * 16)
+        out[blk] = outside == 0
+
+
+@njit(cache=True, parallel=True)
+def _classify(faces, face_ids, use_all, block_visible, code, sx, sy, verts, R, t, fx, fy, cx, cy, width,
+              height, status, counts, clip_counts):
+    """Per triangle: culled, needs clipping, or the band range it touches (packed); counts per
+    chunk of band entries and of triangles to clip."""
+    n = faces.shape[0] if use_all else face_ids.shape[0]
+    n_chunks = counts.shape[0]
+    for ch in prange(n_chunks):
+        for k in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
+            if not block_visible[k >> BLOCK_SHIFT]:
+                status[k] = _CULLED
+                continue
+            f = k if use_all else face_ids[k]
+            a, b, c = faces[f, 0], faces[f, 1], faces[f, 2]
+            ca, cb, cc = code[a], code[b], code[c]
+            if ca & cb & cc & _NEAR:  # wholly behind the near plane
+                status[k] = _CULLED
+                continue
+            if ca | cb | cc:  # crosses the near plane or leaves the guard band: rare, test sides
+                if (_side_code(verts, a, R, t, fx, fy, cx, cy, width, height)
+                        & _side_code(verts, b, R, t, fx, fy, cx, cy, width, height)
+                        & _side_code(verts, c, R, t, fx, fy, cx, cy, width, height)):
+                    status[k] = _CULLED
+                else:
+                    status[k] = _NEEDS_CLIP
+                    clip_counts[ch] += 1
+                continue
+            # off-image triangles need no side test: their box holds no pixel centre
+            x0, x1 = _pixel_range(sx[a], sx[b], sx[c], width)
+            y0, y1 = _pixel_range(sy[a], sy[b], sy[c], height)
+            if x0 > x1 or y0 > y1:  # no pixel centre inside the bounding box: most tiny triangles
+                status[k] = _CULLED
+                continue
+            # a box around one pixel centre: test it now (exact integers, same rule as the
+            # rasteriser), since about half of these miss it and binning them costs more
+            if x0 == x1 and y0 == y1 and not _covers(np.int64(sx[a]), np.int64(sy[a]), np.int64(sx[b]),
+                                                     np.int64(sy[b]), np.int64(sx[c]), np.int64(sy[c]), x0, y0):
+                status[k] = _CULLED
+                continue
+            b0, b1 = y0 >> BAND_SHIFT, y1 >> BAND_SHIFT  # shifts: an integer division here costs ~10%
+            status[k] = b0 | (b1 << 16)
+            for bb in range(b0, b1 + 1):
+                counts[ch, bb] += 1
+
+
+@njit(cache=True, parallel=True)
+def _bin(status, offsets, tri_list, clip_offsets, clip_list):
+    """Write each live triangle's position k into the lists of the bands it touches, in order,
+    and each triangle to clip into the clip list."""
+    n = status.shape[0]
+    n_chunks = offsets.shape[0]
+    for ch in prange(n_chunks):
+        for k in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
+            s = status[k]
+            if s < 0:
+                if s == _NEEDS_CLIP:
+                    clip_list[clip_offsets[ch]] = k
+                    clip_offsets[ch] += 1
+                continue
+            for bb in range(s & 0xFFFF, (s >> 16) + 1):
+                tri_list[offsets[ch, bb]] = k
+                offsets[ch, bb] += 1
+
+
+@njit(cache=True)
+def _clip_polygon(poly, src, n, plane):
+    """Clip polygon ``poly[:n]`` (camera xyz) against ``plane . (x, y, z, 1) >= 0``.
+
+    ``src`` holds the original vertex index of each polygon vertex (-1 for clip-made ones) so
+    unclipped vertices keep their exact stored projection. Intersections are always computed from
+    the inside point towards the outside point, so the two triangles sharing an edge compute the
+    same new vertex bit for bit.
+    """
+    out = np.empty((n + 1, 3))
+    out_src = np.empty(n + 1, np.int64)
+    m = 0
+    for i in range(n):
+        j = (i + 1) % n
+        p, q = poly[i], poly[j]
+        dp = plane[0] * p[0] + plane[1] * p[1] + plane[2] * p[2] + plane[3]
+        dq = plane[0] * q[0] + plane[1] * q[1] + plane[2] * q[2] + plane[3]
+        if dp >= 0.0:
+            out[m] = p
+            out_src[m] = src[i]
+            m += 1
+        if (dp >= 0.0) != (dq >= 0.0):
+            inside, outside, di, do = (p, q, dp, dq) if dp >= 0.0 else (q, p, dq, dp)
+            s = di / (di - do)
+            for d in range(3):
+                out[m, d] = inside[d] + s * (outside[d] - inside[d])
+            out_src[m] = -1
+            m += 1
+    return out, out_src, m
+
+
+@njit(cache=True)
+def _clip_triangles(faces, face_ids, use_all, todo, code, verts, R, t, sx, sy, w, fx, fy, cx, cy, width,
+                    height, near, guard):
+    """Clip the triangles at positions ``todo``; returns sub-triangles (x, y, w, face, bands)."""
+    cap = 6 * todo.shape[0] + 1  # a triangle clipped by 5 planes has at most 8 vertices: 6 triangles
+    xs = np.empty((cap, 3), np.int64)
+    ys = np.empty((cap, 3), np.int64)
+    ws = np.empty((cap, 3))
+    face = np.empty(cap, np.int64)
+    bands = np.empty((cap, 2), np.int64)
+    planes = np.array([
+        [0.0, 0.0, 1.0, -near],              # z >= near
+        [fx, 0.0, cx + guard, 0.0],          # u >= -guard
+        [-fx, 0.0, width + guard - cx, 0.0],  # u <= width + guard
+        [0.0, fy, cy + guard, 0.0],          # v >= -guard
+        [0.0, -fy, height + guard - cy, 0.0],  # v <= height + guard
+    ])
+    # points made on the near plane can project anywhere, so near-clipped triangles also take the
+    # guard planes; then the two faces of a shared edge cut it through the same planes in order
+    bits = np.array([_NEAR, _GUARD | _NEAR, _GUARD | _NEAR, _GUARD | _NEAR, _GUARD | _NEAR])
+    m = 0
+    for k in todo:
+        f = k if use_all else face_ids[k]
+        poly = np.empty((3, 3))
+        src = np.empty(3, np.int64)
+        flags = 0
+        for i in range(3):
+            src[i] = faces[f, i]
+            poly[i, 0], poly[i, 1], poly[i, 2] = _to_camera(verts, src[i], R, t)
+            flags |= code[src[i]]
+        n = 3
+        for pl in range(5):
+            if flags & bits[pl]:  # planes no vertex is outside of cannot cut the triangle
+                poly, src, n = _clip_polygon(poly, src, n, planes[pl])
+                if n < 3:
+                    break
+        if n < 3:
+            continue
+        px = np.empty(n, np.int64)
+        py = np.empty(n, np.int64)
+        pw = np.empty(n)
+        for i in range(n):
+            if src[i] >= 0 and code[src[i]] == 0:  # untouched: reuse stored projection
+                px[i], py[i], pw[i] = sx[src[i]], sy[src[i]], w[src[i]]
+            else:
+                u, vv, pw[i] = _project(poly[i, 0], poly[i, 1], poly[i, 2], fx, fy, cx, cy)
+                px[i], py[i] = _snap(u), _snap(vv)
+        for i in range(1, n - 1):  # fan; internal diagonals are shared only within this face
+            x0, x1 = _pixel_range(px[0], px[i], px[i + 1], np.int64(width))
+            y0, y1 = _pixel_range(py[0], py[i], py[i + 1], np.int64(height))
+            if x0 > x1 or y0 > y1:
+                continue
+            xs[m, 0], xs[m, 1], xs[m, 2] = px[0], px[i], px[i + 1]
+            ys[m, 0], ys[m, 1], ys[m, 2] = py[0], py[i], py[i + 1]
+            ws[m, 0], ws[m, 1], ws[m, 2] = pw[0], pw[i], pw[i + 1]
+            face[m] = f
+            bands[m, 0], bands[m, 1] = y0 >> BAND_SHIFT, y1 >> BAND_SHIFT
+            m += 1
+    return xs[:m], ys[:m], ws[:m], face[:m], bands[:m]
+
+
+# ----------------------------------------------------------------------------- rasterisation
+
+
+@njit(cache=True, inline="always")
+def _is_top_left(dx, dy):
+    """Top-left rule for a clockwise-on-screen (y down) triangle: left edges go up, top edges right."""
+    return dy < 0 or (dy == 0 and dx > 0)
+
+
+@njit(cache=True, inline="always")
+def _covers(x0, y0, x1, y1, x2, y2, col, row):
+    """Whether the triangle covers pixel (col, row)'s centre under the rasteriser's fill rule."""
+    area = (x1 - x0) * (y2 - y0) - (y1 - y0) * (x2 - x0)
+    if area == 0:
+        return False
+    if area < 0:
+        x1, y1, x2, y2 = x2, y2, x1, y1
+    px, py = col * _ONE + _HALF, row * _ONE + _HALF
+    e0x, e0y, e1x, e1y, e2x, e2y = x2 - x1, y2 - y1, x0 - x2, y0 - y2, x1 - x0, y1 - y0
+    return (e0x * (py - y1) - e0y * (px - x1) + (0 if _is_top_left(e0x, e0y) else -1) >= 0
+            and e1x * (py - y2) - e1y * (px - x2) + (0 if _is_top_left(e1x, e1y) else -1) >= 0
+            and e2x * (py - y0) - e2y * (px - x0) + (0 if _is_top_left(e2x, e2y) else -1) >= 0)
+
+
+@njit(cache=True, inline="always")
+def _raster_triangle(x0, y0, w0, x1, y1, w1, x2, y2, w2, face, row_lo, row_hi, width, wbuf, fbuf):
+    """Z-test one snapped triangle into rows [row_lo, row_hi) of the buffers."""
+    area = (x1 - x0) * (y2 - y0) - (y1 - y0) * (x2 - x0)
+    if area == 0:
+        return
+    if area < 0:  # no backface culling: flip to clockwise so one set of edge tests serves both
+        x1, y1, w1, x2, y2, w2 = x2, y2, w2, x1, y1, w1
+        area = -area
+    xa, xb = _pixel_range(x0, x1, x2, width)
+    ya, yb = _pixel_range(y0, y1, y2, row_hi)
+    ya = max(ya, row_lo)
+    if xa > xb or ya > yb:
+        return
+    # edge i is opposite vertex i: E_i(P) = (b - a) x (P - a), positive inside
+    e0x, e0y = x2 - x1, y2 - y1
+    e1x, e1y = x0 - x2, y0 - y2
+    e2x, e2y = x1 - x0, y1 - y0
+    # integer bias: an edge pixel is covered only if the edge is top or left (E >= 0 vs E > 0)
+    b0 = 0 if _is_top_left(e0x, e0y) else -1
+    b1 = 0 if _is_top_left(e1x, e1y) else -1
+    b2 = 0 if _is_top_left(e2x, e2y) else -1
+    # w = 1/z is affine in screen space; evaluated per pixel from the edge values (order-free)
+    inv = 1.0 / area
+    px0 = xa * _ONE + _HALF
+    for row in range(ya, yb + 1):
+        py = row * _ONE + _HALF
+        # biased edge values: covered iff all three are >= 0, i.e. iff their OR is >= 0 (one
+        # branch instead of three; tiny triangles make these branches unpredictable)
+        E0 = e0x * (py - y1) - e0y * (px0 - x1) + b0
+        E1 = e1x * (py - y2) - e1y * (px0 - x2) + b1
+        E2 = e2x * (py - y0) - e2y * (px0 - x0) + b2
+        base = row * width
+        for col in range(xa, xb + 1):
+            if (E0 | E1 | E2) >= 0:
+                wz = ((E0 - b0) * w0 + (E1 - b1) * w1 + (E2 - b2) * w2) * inv
+                i = base + col
+                old = wbuf[i]
+                if wz > old or (wz == old and face < fbuf[i]):
+                    wbuf[i] = wz
+                    fbuf[i] = face
+            E0 -= e0y * _ONE
+            E1 -= e1y * _ONE
+            E2 -= e2y * _ONE
+
+
+@njit(cache=True)
+def _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, R, t, ifx, ify, cx, cy,
+                  inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth, inst):
+    """Per covered pixel: the exact hit of its ray with the winning triangle (Moller-Trumbore in
+    world space) gives z-depth, perspective-correct colour weights and the Lambert term."""
+    ox, oy, oz = t[0], t[1], t[2]
+    prev = -1
+    # per-face constants, reused while consecutive pixels hit the same face
+    e1x = e1y = e1z = e2x = e2y = e2z = qx = qy = qz = tq = inn = txx = tyy = tzz = 0.0
+    a = b = c = 0
+    for row in range(row_lo, row_hi):
+        yc = (row + 0.5 - cy) * ify
+        # ray direction R (xc, yc, 1): its parameter at the hit is the z-depth
+        rx, ry, rz = R[0, 1] * yc + R[0, 2], R[1, 1] * yc + R[1, 2], R[2, 1] * yc + R[2, 2]
+        for col in range(width):
+            i = row * width + col
+            f = fbuf[i]
+            if f < 0:
+                rgb[row, col, 0], rgb[row, col, 1], rgb[row, col, 2] = background
+                depth[row, col] = 0.0
+                inst[row, col] = -1
+                continue
+            if f != prev:
+                prev = f
+                a, b, c = faces[f, 0], faces[f, 1], faces[f, 2]
+                ax, ay, az = np.float64(verts[a, 0]), np.float64(verts[a, 1]), np.float64(verts[a, 2])
+                e1x, e1y, e1z = verts[b, 0] - ax, verts[b, 1] - ay, verts[b, 2] - az
+                e2x, e2y, e2z = verts[c, 0] - ax, verts[c, 1] - ay, verts[c, 2] - az
+                txx, tyy, tzz = ox - ax, oy - ay, oz - az
+                qx, qy, qz = tyy * e1z - tzz * e1y, tzz * e1x - txx * e1z, txx * e1y - tyy * e1x
+                tq = e2x * qx + e2y * qy + e2z * qz
+                nx, ny, nz = e1y * e2z - e1z * e2y, e1z * e2x - e1x * e2z, e1x * e2y - e1y * e2x
+                nn = np.sqrt(nx * nx + ny * ny + nz * nz)
+                inn = 1.0 / nn if nn > 0.0 else 0.0
+            xc = (col + 0.5 - cx) * ifx
+            dx, dy, dz = rx + R[0, 0] * xc, ry + R[1, 0] * xc, rz + R[2, 0] * xc
+            px, py, pz = dy * e2z - dz * e2y, dz * e2x - dx * e2z, dx * e2y - dy * e2x
+            det = e1x * px + e1y * py + e1z * pz  # = -n . d, so |det| also gives the Lambert cosine
+            cos = abs(det) * inn * inv_len[i]
+            if cos > 1e-9:
+                inv = 1.0 / det
+                u = (txx * px + tyy * py + tzz * pz) * inv
+                v = (dx * qx + dy * qy + dz * qz) * inv
+                z = tq * inv
+                # coverage came from snapped edges, so the hit may sit a hair outside: clamp weights
+                u, v = min(max(u, 0.0), 1.0), min(max(v, 0.0), 1.0)
+                if u + v > 1.0:
+                    s = u + v
+                    u, v = u / s, v / s
+            else:  # edge-on to the ray: depth from the w buffer, flat colour
+                u = v = 1.0 / 3.0
+                z = 1.0 / wbuf[i]
+            shade = ambient + (1.0 - ambient) * cos if shading else 1.0
+            l0 = 1.0 - u - v
+            for ch in range(3):
+                val = (l0 * colors[a, ch] + u * colors[b, ch] + v * colors[c, ch]) * shade
+                rgb[row, col, ch] = np.uint8(min(val + 0.5, 255.0))
+            depth[row, col] = np.float32(z)
+            inst[row, col] = face_object[f]
+
+
+@njit(cache=True, parallel=True)
+def _raster_bands(faces, face_ids, use_all, sx, sy, w, verts, colors, face_object, band_start, tri_list,
+                  cxs, cys, cws, cface, cbands, R, t, fx, fy, cx, cy, inv_len, width, height, n_slots,
+                  shading, ambient, background, wbuf, fbuf, rgb, depth, inst):
+    """Rasterise every band's triangles, then resolve the band's pixels into the output images."""
+    n_bands = band_start.shape[0] - 1
+    for slot in prange(n_slots):
+        for bb in range(slot, n_bands, n_slots):  # interleaved bands balance the threads
+            row_lo, row_hi = bb * BAND_HEIGHT, min((bb + 1) * BAND_HEIGHT, height)
+            for i in range(row_lo * width, row_hi * width):
+                wbuf[i] = 0.0
+                fbuf[i] = -1
+            for j in range(band_start[bb], band_start[bb + 1]):
+                k = tri_list[j]
+                f = k if use_all else face_ids[k]
+                a, b, c = faces[f, 0], faces[f, 1], faces[f, 2]
+                _raster_triangle(np.int64(sx[a]), np.int64(sy[a]), np.float64(w[a]),
+                                 np.int64(sx[b]), np.int64(sy[b]), np.float64(w[b]),
+                                 np.int64(sx[c]), np.int64(sy[c]), np.float64(w[c]), f,
+                                 row_lo, row_hi, width, wbuf, fbuf)
+            for j in range(cface.shape[0]):
+                if cbands[j, 0] <= bb <= cbands[j, 1]:
+                    _raster_triangle(cxs[j, 0], cys[j, 0], cws[j, 0], cxs[j, 1], cys[j, 1], cws[j, 1],
+                                     cxs[j, 2], cys[j, 2], cws[j, 2], cface[j], row_lo, row_hi, width,
+                                     wbuf, fbuf)
+            _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, R, t, 1.0 / fx, 1.0 / fy,
+                          cx, cy, inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth, inst)
+
+
+# ----------------------------------------------------------------------------- the renderer
+
+
+class NumbaRenderer:
+    """CPU z-buffer rasteriser: RGB, z-depth and instance ids in one call, parallel over row bands.
+
+    ``shading`` adds a Lambert headlight (``ambient`` + (1 - ``ambient``) * |cos|) so depth reads in
+    RGB; ``near`` is the near clipping distance in metres; ``background`` the RGB of empty pixels.
+    """
+
+    backend = "numba"
+
+    def __init__(self, scene: Scene, *, shading: bool = True, ambient: float = 0.35, near: float = 0.01,
+                 background=(0, 0, 0), subset_cache_size: int = 256):
+        if not isinstance(scene, Scene):
+            raise TypeError(f"NumbaRenderer needs a spatial_env.scene.Scene, got {type(scene).__name__}")
+        if not near > 0.0:
+            raise ValueError(f"near must be positive, got {near}")
+        if not 0.0 <= ambient <= 1.0:
+            raise ValueError(f"ambient must be in [0, 1], got {ambient}")
+        self.scene = scene
+        self.shading, self.ambient, self.near = bool(shading), float(ambient), float(near)
+        self.background = tuple(np.uint8(c) for c in np.asarray(background, dtype=np.uint8).reshape(3))
+        self._verts = scene.vertices  # float32, contiguous (Scene guarantees it)
+        self._faces = scene.faces
+        self._colors = scene.colors
+        self._face_object = scene.face_object
+        self._block_lo, self._block_hi, self._block_vlo, self._block_vhi = _blocks(scene.vertices, scene.faces)
+        # per-object face lists, precomputed so only_objects costs a dict lookup and a concatenate
+        self._object_faces = {i: np.asarray(o.face_indices, dtype=np.int64) for i, o in scene.objects.items()}
+        self._subsets: OrderedDict[frozenset, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._subset_cache_size = int(subset_cache_size)
+        self._lock = threading.Lock()
+        self._scratch: dict[str, np.ndarray] = {}
+        self._empty = np.zeros(0, np.int64)
+        self._ray_key, self._ray_len = None, np.zeros(0)
+
+    def render(self, camera: Camera, *, only_objects: Iterable[int] | None = None) -> Frame:
+        """Render the scene (or only ``only_objects``, amodally) from ``camera``."""
+        self._check_camera(camera)
+        with self._lock:  # scratch buffers and the subset cache are shared between calls
+            if only_objects is None:
+                return self._render(camera, self._empty, self._empty, True)
+            face_ids, vert_ids = self._subset(only_objects)
+            return self._render(camera, face_ids, vert_ids, False)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _check_camera(self, camera: Camera) -> None:
+        if not isinstance(camera, Camera):
+            raise TypeError(f"render() needs a spatial_env.camera.Camera, got {type(camera).__name__}")
+        if not (0 < camera.width <= MAX_SIZE and 0 < camera.height <= MAX_SIZE):
+            raise ValueError(f"image size must be within 1..{MAX_SIZE} pixels, got {camera.width}x{camera.height}")
+        K, pose = np.asarray(camera.K), np.asarray(camera.pose)
+        if K.shape != (3, 3) or pose.shape != (4, 4) or not (np.isfinite(K).all() and np.isfinite(pose).all()):
+            raise ValueError("camera K must be a finite 3x3 and pose a finite 4x4 matrix")
+        if K[0, 0] <= 0 or K[1, 1] <= 0 or K[0, 1] != 0:
+            raise ValueError("camera K must have positive focal lengths and no skew")
+        R = pose[:3, :3]
+        if not np.allclose(R.T @ R, np.eye(3), atol=1e-6) or np.linalg.det(R) <= 0:
+            raise ValueError("camera pose rotation must be orthonormal and right-handed")
+
+    def _subset(self, only_objects: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted face and vertex indices of some objects (LRU-cached by the id set)."""
+        if isinstance(only_objects, (int, np.integer)):
+            only_objects = [only_objects]
+        key = frozenset(int(i) for i in only_objects)
+        hit = self._subsets.get(key)
+        if hit is not None:
+            self._subsets.move_to_end(key)
+            return hit
+        unknown = sorted(key - self._object_faces.keys())
+        if unknown:
+            raise ValueError(f"unknown object id(s) {unknown} in scene {self.scene.scene_id!r} "
+                             f"({len(self._object_faces)} objects)")
+        parts = [self._object_faces[i] for i in sorted(key)]
+        faces = np.unique(np.concatenate(parts)) if parts else self._empty
+        verts = np.unique(self._faces[faces]) if len(faces) else self._empty
+        hit = (faces.astype(np.int64), verts.astype(np.int64))
+        self._subsets[key] = hit
+        if len(self._subsets) > self._subset_cache_size:
+            self._subsets.popitem(last=False)
+        return hit
+
+    def _buffer(self, name: str, shape, dtype) -> np.ndarray:
+        """A reused scratch array (grown when needed) so frames do not page-fault fresh memory."""
+        size = int(np.prod(shape))
+        buf = self._scratch.get(name)
+        if buf is None or buf.size < size or buf.dtype != np.dtype(dtype):
+            buf = np.empty(max(size, 1), dtype=dtype)
+            self._scratch[name] = buf
+        return buf[:size].reshape(shape)
+
+    def _inv_ray_length(self, v: _View) -> np.ndarray:
+        """1 / |(x, y, 1)| per pixel for the Lambert term; depends only on intrinsics, so cached."""
+        key = (v.width, v.height, v.fx, v.fy, v.cx, v.cy)
+        if self._ray_key != key:
+            x = (np.arange(v.width) + 0.5 - v.cx) / v.fx
+            y = (np.arange(v.height) + 0.5 - v.cy) / v.fy
+            self._ray_len = (1.0 / np.sqrt(x[None, :] ** 2 + y[:, None] ** 2 + 1.0)).ravel()
+            self._ray_key = key
+        return self._ray_len
+
+    def _render(self, camera: Camera, face_ids, vert_ids, use_all: bool) -> Frame:
+        """All stages for one camera; ``use_all`` renders every face, else ``face_ids``."""
+        W, H = int(camera.width), int(camera.height)
+        pose = np.asarray(camera.pose, dtype=np.float64)
+        view = _View(np.ascontiguousarray(pose[:3, :3]), np.ascontiguousarray(pose[:3, 3]),
+                     *(float(x) for x in np.asarray(camera.K, dtype=np.float64)[[0, 1, 0, 1], [0, 1, 2, 2]]), W, H)
+        blocks, verts = self._vertex_stage(view, face_ids, vert_ids, use_all)
+        band_start, tri_list, clipped = self._triangle_stage(view, face_ids, use_all, blocks, verts)
+        rgb = np.empty((H, W, 3), np.uint8)
+        depth = np.empty((H, W), np.float32)
+        inst = np.empty((H, W), np.int32)
+        R, t, fx, fy, cx, cy = view.R, view.t, view.fx, view.fy, view.cx, view.cy
+        _raster_bands(self._faces, face_ids, use_all, *verts[:3], self._verts, self._colors, self._face_object,
+                      band_start, tri_list, *clipped, R, t, fx, fy, cx, cy, self._inv_ray_length(view), W, H,
+                      max(1, min(numba.get_num_threads() * 4, len(band_start) - 1)), self.shading, self.ambient,
+                      self.background, self._buffer("wbuf", (H * W,), np.float64),
+                      self._buffer("fbuf", (H * W,), np.int64), rgb, depth, inst)
+        return Frame(rgb=rgb, depth=depth, instance=inst)
+
+    def _vertex_stage(self, view: _View, face_ids, vert_ids, use_all: bool):
+        """Block visibility and the per-vertex arrays (sx, sy, w, code) for this view."""
+        v, nv = view, len(self._verts)
+        sx, sy = self._buffer("sx", (nv,), np.int32), self._buffer("sy", (nv,), np.int32)
+        w, code = self._buffer("w", (nv,), np.float32), self._buffer("code", (nv,), np.uint8)
+        cam = (v.R, v.t, v.fx, v.fy, v.cx, v.cy, float(v.width), float(v.height), self.near)
+        if use_all:  # cull face blocks first, then transform only the vertices they use
+            blocks = self._buffer("blocks", (len(self._block_lo),), np.uint8)
+            _visible_blocks(self._block_lo, self._block_hi, *cam, blocks)
+            starts, ends = _merge_ranges(blocks, self._block_vlo, self._block_vhi)
+            _transform_ranges(self._verts, starts, ends, *cam, GUARD_BAND, sx, sy, w, code)
+        else:  # subsets are small and not in mesh order: no block culling
+            blocks = np.ones((len(face_ids) >> BLOCK_SHIFT) + 1, np.uint8)
+            _transform_list(self._verts, vert_ids, *cam, GUARD_BAND, sx, sy, w, code)
+        return blocks, (sx, sy, w, code)
+
+    def _triangle_stage(self, view: _View, face_ids, use_all: bool, blocks, verts):
+        """Classify, bin and clip: per-band triangle lists and the clipped sub-triangles."""
+        v = view
+        sx, sy, w, code = verts
+        nf = len(self._faces) if use_all else len(face_ids)
+        status = self._buffer("status", (nf,), np.int32)
+        counts = np.zeros((N_CHUNKS, (v.height + BAND_HEIGHT - 1) // BAND_HEIGHT), np.int64)
+        clip_counts = np.zeros(N_CHUNKS, np.int64)
+        _classify(self._faces, face_ids, use_all, blocks, code, sx, sy, self._verts, v.R, v.t, v.fx, v.fy, v.cx,
+                  v.cy, v.width, v.height, status, counts, clip_counts)
+        band_start, offsets = _band_offsets(counts)
+        tri_list = self._buffer("tri_list", (int(band_start[-1]),), np.int64)
+        clip_list = np.empty(int(clip_counts.sum()), np.int64)
+        _bin(status, offsets, tri_list, np.cumsum(clip_counts) - clip_counts, clip_list)
+        clipped = _clip_triangles(self._faces, face_ids, use_all, clip_list, code, self._verts, v.R, v.t, sx, sy, w,
+                                  v.fx, v.fy, v.cx, v.cy, float(v.width), float(v.height), self.near, GUARD_BAND)
+        return band_start, tri_list, clipped
+
+
+class _View(NamedTuple):
+    """One camera's parameters as the kernels take them."""
+
+    R: np.ndarray
+    t: np.ndarray
+    fx: float
+    fy: float
+    cx: float
+    cy: float
+    width: int
+    height: int
+
+
+def _blocks(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per block of 2**BLOCK_SHIFT consecutive faces: world box min and max (float64 (B, 3),
+    padded outward so float32 rounding never culls a touching face) and the range [lo, hi) of
+    vertex indices its faces use."""
+    if len(faces) == 0:
+        return np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.arange(0, len(faces), 1 << BLOCK_SHIFT)
+    lo = np.full((len(starts), 3), np.inf)
+    hi = np.full((len(starts), 3), -np.inf)
+    for corner in range(3):
+        v = vertices[faces[:, corner]].astype(np.float64)
+        lo = np.minimum(lo, np.minimum.reduceat(v, starts, axis=0))
+        hi = np.maximum(hi, np.maximum.reduceat(v, starts, axis=0))
+    pad = 1e-6 * (1.0 + np.abs(lo).max() + np.abs(hi).max())
+    vlo = np.minimum.reduceat(faces.min(1), starts).astype(np.int64)
+    vhi = np.maximum.reduceat(faces.max(1), starts).astype(np.int64) + 1
+    return lo - pad, hi + pad, vlo, vhi
+
+
+def _band_offsets(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Band list starts and per-(chunk, band) write offsets; band-major so each band's list is in
+    chunk order, i.e. face order."""
+    per_band = counts.sum(0)
+    band_start = np.zeros(len(per_band) + 1, np.int64)
+    np.cumsum(per_band, out=band_start[1:])
+    within = np.cumsum(counts, axis=0) - counts  # exclusive prefix over chunks
+    return band_start, np.ascontiguousarray(band_start[:-1][None, :] + within)
