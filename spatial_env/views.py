@@ -50,7 +50,7 @@ class SamplerConfig:
     wall_margin: float = 0.25                          # keep cameras this far inside the room bounds
     furniture_margin: float = 0.15                     # and this far from any furniture footprint
     max_rotation_deg: float = 12.0                     # yaw/pitch perturbation away from the object
-    min_visible_fraction: float = 0.002                # of the image's pixels, for a view to count as "visible"
+    min_visible_fraction: float = 0.0005               # of the image's pixels, for a view to count as "visible"
     max_background_fraction: float = 0.2               # more empty pixels means a hole or outside the mesh
     max_tries: int = 250                               # candidate poses per object before skipping it
     max_objects: int | None = None                     # cap on objects per scene (None: all)
@@ -136,30 +136,47 @@ class ViewSampler:
         # Furniture hanging entirely above the camera (a ceiling lamp) does not block it.
         return not np.any(inside & (f[:, 4] < position[2] + 0.3))
 
-    def _candidate(self, around: np.ndarray, aim: np.ndarray, rng: np.random.Generator) -> Camera | None:
-        """A free-space camera within ``object_distance`` of ``around``, aimed near ``aim``."""
+    def _position(self, obj, rng: np.random.Generator) -> np.ndarray | None:
+        """A free eye-height position in the room within ``object_distance`` of the object's centre.
+
+        Positions are drawn over the whole room rather than around the object, so small rooms
+        (where most of a ring around the object lies outside the walls) are sampled efficiently.
+        Small objects are looked at from closer (at most 8 box diagonals away), as a person would.
+        """
         cfg = self.config
-        dist = rng.uniform(*cfg.object_distance)
-        yaw = rng.uniform(0, 2 * np.pi)
-        height = self.scene.floor_height + rng.uniform(*cfg.eye_height)
-        pos = np.array([around[0] + dist * np.cos(yaw), around[1] + dist * np.sin(yaw), height])
-        if not self.is_free(pos) or np.linalg.norm(aim - pos) < 1e-3:
+        target = obj.center
+        near, far = cfg.object_distance
+        far = min(far, max(near + 1.0, 8.0 * float(np.linalg.norm(obj.extents))))
+        lo, hi = self.scene.bounds[0, :2] + cfg.wall_margin, self.scene.bounds[1, :2] - cfg.wall_margin
+        if np.any(hi <= lo):
             return None
+        for _ in range(64):
+            pos = np.array([*rng.uniform(lo, hi), self.scene.floor_height + rng.uniform(*cfg.eye_height)])
+            if near <= np.linalg.norm(pos - target) <= far and self.is_free(pos):
+                return pos
+        return None
+
+    def _camera(self, pos: np.ndarray, aim: np.ndarray, rng: np.random.Generator) -> Camera:
+        """A camera at ``pos`` looking at ``aim``, turned by a small random yaw and pitch so the
+        aimed-at point lands at different places in the frame."""
+        cfg = self.config
         pose = look_at(pos, aim)
-        # Small random yaw (about world Z) and pitch (about camera x) so the object is off centre.
         a, b = np.radians(rng.uniform(-cfg.max_rotation_deg, cfg.max_rotation_deg, size=2))
         rz = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
         rx = np.array([[1, 0, 0], [0, np.cos(b), -np.sin(b)], [0, np.sin(b), np.cos(b)]])
         pose[:3, :3] = rz @ pose[:3, :3] @ rx
         return Camera(self.K, pose, cfg.resolution, cfg.resolution)
 
-    def _elsewhere(self, object_id: int, rng: np.random.Generator) -> np.ndarray:
-        """A point to aim an invisible view at: another object's centre, else a random point in the room."""
+    def _elsewhere(self, object_id: int, pos: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Where to aim a view meant not to show the object: half the time another object (it may
+        hide the target), otherwise away from the target, within 60 degrees of straight away."""
+        obj = self.scene.objects[object_id]
         others = [o for o in self.scene.object_ids() if o != object_id]
-        if others:
+        if others and rng.random() < 0.5:
             return self.scene.objects[others[int(rng.integers(len(others)))]].center
-        lo, hi = self.scene.bounds
-        return rng.uniform(lo, hi)
+        away = pos[:2] - obj.center[:2]
+        yaw = np.arctan2(away[1], away[0]) + rng.uniform(-np.pi / 3, np.pi / 3)
+        return np.array([pos[0] + np.cos(yaw), pos[1] + np.sin(yaw), pos[2] - 0.3])
 
     def sample_object(self, object_id: int, rng: np.random.Generator) -> list[tuple[View, np.ndarray, np.ndarray, np.ndarray]]:
         """Views of one object with their rgb, depth and instance images; [] when it is skipped."""
@@ -172,13 +189,13 @@ class ViewSampler:
             if n_vis == cfg.views_visible and n_inv == cfg.views_invisible:
                 break
             # Mostly aim at the object; every 4th try (or once its visible views are found) aim
-            # elsewhere from nearby, which is where views without the object come from.
+            # elsewhere, which is where views without the object come from.
             want_visible = n_vis < cfg.views_visible and (n_inv == cfg.views_invisible or attempt % 4 != 3)
-            aim = obj.center if want_visible else self._elsewhere(object_id, rng)
-            cam = self._candidate(obj.center, aim, rng)
-            if cam is None or any(np.linalg.norm(cam.position - v.camera.position) < cfg.min_camera_distance
+            pos = self._position(obj, rng)
+            if pos is None or any(np.linalg.norm(pos - v.camera.position) < cfg.min_camera_distance
                                   for v, *_ in chosen):
                 continue
+            cam = self._camera(pos, obj.center if want_visible else self._elsewhere(object_id, pos, rng), rng)
             frame = self.renderer.render(cam)
             if (frame.instance < 0).mean() > cfg.max_background_fraction:
                 continue
