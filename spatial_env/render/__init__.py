@@ -11,24 +11,23 @@ BACKENDS = ("auto", "numba", "gl", "habitat")
 _PLANNED = {"gl": "moderngl over EGL", "habitat": "habitat-sim adapter"}
 
 
-def make_renderer(scene: Scene, backend: str = "auto", **options) -> Renderer:
-    """A renderer bound to ``scene``; ``backend`` is one of :data:`BACKENDS` ("auto" = "numba")."""
+def resolve_backend(backend: str = "auto") -> str:
+    """The concrete backend ``make_renderer(scene, backend)`` uses (view-bank caches key on it)."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown renderer backend {backend!r}; valid backends: {', '.join(BACKENDS)}")
     if backend in _PLANNED:
         raise NotImplementedError(
             f"renderer backend {backend!r} ({_PLANNED[backend]}) is not available yet; use 'numba' (or 'auto')")
+    return "numba" if backend == "auto" else backend
+
+
+def make_renderer(scene: Scene, backend: str = "auto", **options) -> Renderer:
+    """A renderer bound to ``scene``; ``backend`` is one of :data:`BACKENDS` ("auto" = "numba")."""
+    resolve_backend(backend)
     # imported here so `import spatial_env.render` stays light until a renderer is wanted
     from .numba_backend import NumbaRenderer
 
     return NumbaRenderer(scene, **options)
-
-
-def resolve_backend(backend: str = "auto") -> str:
-    """The concrete backend name ``make_renderer(scene, backend)`` would use (caches key on it)."""
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown renderer backend {backend!r}; valid backends: {', '.join(BACKENDS)}")
-    return "numba" if backend == "auto" else backend
 
 
 def __getattr__(name: str):
