@@ -22,7 +22,6 @@ import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import imageio.v3 as iio
 import numpy as np

@@ -91,7 +91,7 @@ def _choose(bank: ViewBank, rng: np.random.Generator, options: TaskOptions):
     return oid, context, query
 
 
-def _build(task: str, system: str, bank: ViewBank, rng: np.random.Generator, options: TaskOptions,
+def _build(system: str, bank: ViewBank, rng: np.random.Generator, options: TaskOptions,
            context_text, make_target) -> Episode:
     """Shared episode assembly: choose views, draw/write context annotations, attach the target."""
     oid, context, query = _choose(bank, rng, options)
@@ -143,7 +143,7 @@ def sample_bbox(bank: ViewBank, rng: np.random.Generator, options: TaskOptions) 
                 if options.include_invisible else "")
         return {"box": box, "visible": qview.visible}, box_text(box), note
 
-    return _build("rep2d_bbox", PROMPT_BBOX, bank, rng, options, context_text, make_target)
+    return _build(PROMPT_BBOX, bank, rng, options, context_text, make_target)
 
 
 def parse_bbox(text: str, mode: str = "robust"):
@@ -176,7 +176,7 @@ def sample_exposure(bank: ViewBank, rng: np.random.Generator, options: TaskOptio
         value = round(qview.annotation.visibility, 3) if qview.visible else 0.0
         return {"visibility": value, "visible": qview.visible}, f"{value * 100:.1f}", ""
 
-    return _build("rep2d_exposure", PROMPT_EXPOSURE, bank, rng, options, context_text, make_target)
+    return _build(PROMPT_EXPOSURE, bank, rng, options, context_text, make_target)
 
 
 def parse_exposure(text: str, mode: str = "robust"):
@@ -207,7 +207,7 @@ def sample_camera_pose(bank: ViewBank, rng: np.random.Generator, options: TaskOp
         note = "Positions are (x, y, z) in metres in the room's coordinate frame, z pointing up."
         return {"position": pos, "max_error": diagonal}, position_text(pos), note
 
-    return _build("rep2d_camera_pose", PROMPT_CAMERA, bank, rng, options, context_text, make_target)
+    return _build(PROMPT_CAMERA, bank, rng, options, context_text, make_target)
 
 
 def parse_camera_pose(text: str, mode: str = "robust"):
