@@ -165,6 +165,16 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--resolution", type=int, default=512)
     x.add_argument("--cache-dir")
     x.set_defaults(func=cmd_export)
+
+    from .evaluation import add_eval_arguments, run_eval
+    from .report import add_report_arguments, run_report
+
+    ev = sub.add_parser("eval", help="evaluate an agent on an environment (resumable JSONL + summary table)")
+    add_eval_arguments(ev)
+    ev.set_defaults(func=run_eval)
+    rp = sub.add_parser("report", help="write an HTML report (plots, failure rate, gallery) of eval runs")
+    add_report_arguments(rp)
+    rp.set_defaults(func=run_report)
     return p
 
 

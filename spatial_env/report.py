@@ -1,0 +1,330 @@
+"""HTML report of one or more evaluation runs: metric vs number of views, parse failures, best/worst gallery.
+
+``report("runs/qwen")`` writes ``runs/qwen/report.html`` with its plots (``plots/*.svg``, and ``*.png`` too
+when matplotlib is installed) and gallery images (``gallery/*.png``). Several run directories give one line
+per run in each plot (the columns of Rep2D-BEAT's Tables 6-9).
+
+Plots are SVG written by hand: labelled axes and confidence bars with no plotting dependency, crisp at any
+size, and viewable in any browser. The gallery re-creates each shown episode from the env with its seed
+(episodes are deterministic), so runs need not store images.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .evaluation import EPISODES_FILE, Results
+
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+_LOWER_IS_BETTER = {"squared_error", "l2", "abs_error", "mse", "mae", "rmse"}
+
+
+# ---- SVG plots ---------------------------------------------------------------------------------------
+
+def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """Round tick values covering [lo, hi]."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [lo]
+    raw = (hi - lo) / n
+    step = 10 ** math.floor(math.log10(raw))
+    step *= next(m for m in (1, 2, 2.5, 5, 10) if m * step >= raw)
+    start = math.floor(lo / step) * step
+    return [round(start + i * step, 10) for i in range(int(math.ceil((hi - start) / step)) + 1)]
+
+
+def line_plot_svg(series: Sequence[dict], xlabel: str, ylabel: str, title: str,
+                  y_range: tuple[float, float] | None = None, width: int = 520, height: int = 320) -> str:
+    """An SVG line plot over categorical x values with optional error bars.
+
+    ``series``: dicts with ``label``, ``x`` (values shown evenly spaced), ``y`` and optional ``lo``/``hi``.
+    """
+    xs = sorted({x for s in series for x in s["x"]})
+    vals = [v for s in series for key in ("y", "lo", "hi") for v in s.get(key, [])
+            if v is not None and math.isfinite(v)]
+    lo, hi = y_range if y_range else ((min(vals), max(vals)) if vals else (0.0, 1.0))
+    if hi - lo < 1e-9:
+        lo, hi = lo - 0.5, hi + 0.5
+    ticks = _ticks(lo, hi)
+    lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
+    left, right, top, bottom = 64, 170, 34, 48
+    pw, ph = width - left - right, height - top - bottom
+
+    def px(x):
+        return left + (xs.index(x) + 0.5) * pw / max(len(xs), 1)
+
+    def py(y):
+        return top + ph - (y - lo) / (hi - lo) * ph
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{left + pw / 2}" y="20" text-anchor="middle" font-size="14">{html.escape(title)}</text>']
+    for t in ticks:
+        y = py(t)
+        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{t:g}</text>')
+    for x in xs:
+        out.append(f'<text x="{px(x):.1f}" y="{top + ph + 18}" text-anchor="middle">{x}</text>')
+    out.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#444"/>')
+    out.append(f'<text x="{left + pw / 2}" y="{height - 8}" text-anchor="middle">{html.escape(xlabel)}</text>')
+    out.append(f'<text transform="translate(16,{top + ph / 2}) rotate(-90)" text-anchor="middle">'
+               f'{html.escape(ylabel)}</text>')
+    for i, s in enumerate(series):
+        color = COLORS[i % len(COLORS)]
+        pts = [(px(x), py(y)) for x, y in zip(s["x"], s["y"]) if y is not None and math.isfinite(y)]
+        if len(pts) > 1:
+            out.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="'
+                       + " ".join(f"{a:.1f},{b:.1f}" for a, b in pts) + '"/>')
+        for j, (a, b) in enumerate(pts):
+            if s.get("lo") and s.get("hi"):
+                y0, y1 = py(s["lo"][j]), py(s["hi"][j])
+                out.append(f'<line x1="{a:.1f}" x2="{a:.1f}" y1="{y0:.1f}" y2="{y1:.1f}" stroke="{color}"/>')
+                for yy in (y0, y1):
+                    out.append(f'<line x1="{a - 4:.1f}" x2="{a + 4:.1f}" y1="{yy:.1f}" y2="{yy:.1f}" '
+                               f'stroke="{color}"/>')
+            out.append(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3.5" fill="{color}"/>')
+        ly = top + 10 + 18 * i
+        out.append(f'<line x1="{left + pw + 12}" x2="{left + pw + 30}" y1="{ly}" y2="{ly}" stroke="{color}" '
+                   f'stroke-width="2"/><text x="{left + pw + 36}" y="{ly + 4}">{html.escape(s["label"][:20])}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _png_plot(series: Sequence[dict], xlabel: str, ylabel: str, title: str, path: Path,
+              y_range: tuple[float, float] | None = None) -> bool:
+    """The same plot as a PNG through matplotlib, when it is installed (returns whether it wrote one)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    xs = sorted({x for s in series for x in s["x"]})
+    fig, ax = plt.subplots(figsize=(5.2, 3.2), dpi=120)
+    for i, s in enumerate(series):
+        pos = [xs.index(x) for x in s["x"]]
+        err = None
+        if s.get("lo") and s.get("hi"):
+            err = [np.subtract(s["y"], s["lo"]), np.subtract(s["hi"], s["y"])]
+        ax.errorbar(pos, s["y"], yerr=err, marker="o", capsize=3, color=COLORS[i % len(COLORS)], label=s["label"])
+    ax.set_xticks(range(len(xs)), [str(x) for x in xs])
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    if y_range:
+        ax.set_ylim(*y_range)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return True
+
+
+# ---- gallery -------------------------------------------------------------------------------------------
+
+def _box_pixels(box, width: int, height: int):
+    """A 0-1000 normalised box as a pixel box (None stays None)."""
+    if box is None or len(box) != 4:
+        return None
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return (x0 / 1000 * width, y0 / 1000 * height, x1 / 1000 * width, y1 / 1000 * height)
+
+
+def _episode_images(env, record: dict, previous_answers: list[str]) -> list[np.ndarray]:
+    """The images of one recorded question, re-created from the env with the episode's seed."""
+    obs, _ = env.reset(seed=record["seed"])
+    for answer in previous_answers:
+        obs, *_ = env.step(answer)
+    return list(np.asarray(obs["images"]))
+
+
+def _annotated(images: list[np.ndarray], record: dict) -> np.ndarray:
+    """A contact sheet of the question's images; for box answers: context boxes and truth in green,
+    the prediction in red on the last image."""
+    from .agents.formats import BOX_RE, CONTEXT_LINE_RE
+    from .draw import GREEN, RED, contact_sheet, draw_box
+
+    h, w = images[0].shape[:2]
+    thick = max(1, w // 150)
+    out = [np.array(img) for img in images]
+    target = record.get("target") or {}
+    if "box" in target:
+        context = [BOX_RE.search(line) for line in CONTEXT_LINE_RE.findall(record["prompt"])]
+        for i, match in enumerate(context[:len(out) - 1]):
+            if match:
+                out[i] = draw_box(out[i], _box_pixels([float(v) for v in match.groups()], w, h), GREEN, thick)
+        out[-1] = draw_box(out[-1], _box_pixels(target.get("box"), w, h), GREEN, thick)
+        pred = record.get("prediction")
+        if isinstance(pred, list) and len(pred) == 4:
+            out[-1] = draw_box(out[-1], _box_pixels(pred, w, h), RED, thick)
+    return contact_sheet(out, columns=min(5, len(out)))
+
+
+def _gallery(results: Results, out_dir: Path, count: int, env_kwargs: dict | None) -> tuple[list[dict], str | None]:
+    """Best and worst questions by reward with their annotated images; (entries, why-not message)."""
+    import gymnasium as gym
+    import imageio.v3 as iio
+
+    import spatial_env  # noqa: F401  (registers the env ids)
+
+    recs = results.records
+    if not recs or count <= 0:
+        return [], None
+    order = sorted(range(len(recs)), key=lambda i: (recs[i]["reward"], i))
+    picks = [("worst", i) for i in order[:count]] + [("best", i) for i in order[::-1][:count]]
+    kwargs = {**results.config.get("env_kwargs_full", results.config.get("env_kwargs", {})), **(env_kwargs or {})}
+    envs: dict[int, Any] = {}
+    entries = []
+    (out_dir / "gallery").mkdir(exist_ok=True)
+    try:
+        for kind, i in picks:
+            r = recs[i]
+            nv = r["num_views"]
+            if nv not in envs:
+                envs[nv] = gym.make(results.config["env_id"], **{**kwargs, "num_views": nv})
+            earlier = [x["answer"] for x in recs if x["num_views"] == nv and x["episode"] == r["episode"]
+                       and x["question"] < r["question"]]
+            sheet = _annotated(_episode_images(envs[nv], r, earlier), r)
+            name = f"gallery/{kind}-v{nv}-e{r['episode']}-q{r['question']}.png"
+            iio.imwrite(out_dir / name, sheet)
+            entries.append({"kind": kind, "image": name, "record": r})
+    except Exception as exc:  # noqa: BLE001 - the report is still useful without pictures
+        return entries, f"gallery images unavailable: could not re-create the episodes ({type(exc).__name__}: {exc})"
+    finally:
+        for env in envs.values():
+            env.close()
+    return entries, None
+
+
+# ---- the report ------------------------------------------------------------------------------------------
+
+def _series(runs: list[tuple[str, Results]], key: str) -> list[dict]:
+    series = []
+    for label, res in runs:
+        rows = [r for r in res.summary() if r["group"] == "views"]
+        s = {"label": label, "x": [r["num_views"] for r in rows], "y": [r[key] for r in rows]}
+        if key == "mean":
+            s.update(lo=[r["ci_low"] for r in rows], hi=[r["ci_high"] for r in rows])
+        series.append(s)
+    return series
+
+
+def _table(rows: list[dict], scene: bool) -> str:
+    head = ("<tr><th>views</th>" + ("<th>scene</th>" if scene else "") +
+            "<th>n</th><th>mean</th><th>95% CI</th><th>parse failures</th><th>s / answer</th></tr>")
+    body = "".join(
+        f"<tr><td>{r['num_views']}</td>" + (f"<td>{html.escape(str(r['scene_id']))}</td>" if scene else "") +
+        f"<td>{r['n']}</td><td>{r['mean']:.4f}</td><td>[{r['ci_low']:.4f}, {r['ci_high']:.4f}]</td>"
+        f"<td>{r['parse_failure_rate']:.1%}</td><td>{r['agent_s']:.3f}</td></tr>" for r in rows)
+    return f"<table>{head}{body}</table>"
+
+
+_CSS = """body{font-family:sans-serif;margin:24px;max-width:1200px;color:#222}
+table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+th{background:#f3f3f3}.plots{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #ddd;padding:8px;
+margin:8px 0}.card img{max-width:100%;min-width:360px;image-rendering:pixelated}
+pre{white-space:pre-wrap;background:#f7f7f7;padding:6px;font-size:12px;max-height:160px;overflow:auto}
+.bad{color:#b00}.good{color:#070}"""
+
+
+def report(run_dirs: str | os.PathLike | Sequence[str | os.PathLike], out: str | os.PathLike | None = None,
+           gallery: int = 4, env_kwargs: dict | None = None) -> Path:
+    """Write ``report.html`` (+ plots and gallery images) for one or more run directories; returns its path.
+
+    Args:
+        run_dirs: a run directory written by :func:`~spatial_env.evaluation.evaluate`, or several to compare.
+        out: where to write (default: the first run directory).
+        gallery: how many best and how many worst questions to show (of the first run); 0 for none.
+        env_kwargs: ``gym.make`` overrides for re-creating gallery episodes (e.g. ``scenes`` given as
+            objects in Python, which run.json can only name).
+    """
+    dirs = [Path(run_dirs)] if isinstance(run_dirs, (str, os.PathLike)) else [Path(d) for d in run_dirs]
+    for d in dirs:
+        if not (d / EPISODES_FILE).is_file():
+            raise FileNotFoundError(f"{d} has no {EPISODES_FILE}: not a run directory")
+    out_dir = Path(out) if out is not None else dirs[0]
+    (out_dir / "plots").mkdir(parents=True, exist_ok=True)
+    names = [d.resolve().name for d in dirs]
+    prefix = os.path.commonprefix(names) if len(names) > 1 else ""
+    if any(len(n) == len(prefix) for n in names):
+        prefix = ""
+    # Runs named "<env>-<agent>" are told apart by what follows the shared part.
+    runs = [(n[len(prefix):].lstrip("-_ ") or n, Results.load(d)) for n, d in zip(names, dirs)]
+    first = runs[0][1]
+    metric = first.metric
+    better = "lower is better" if metric in _LOWER_IS_BETTER else "higher is better"
+    plots = []
+    specs = [("metric", _series(runs, "mean"), f"mean {metric} ({better})", f"{metric} vs number of views", None),
+             ("failures", _series(runs, "parse_failure_rate"), "parse-failure rate", "answers that did not parse",
+              (0.0, 1.0))]
+    for name, series, ylabel, title, yr in specs:
+        svg = line_plot_svg(series, "number of views", ylabel, title, y_range=yr)
+        (out_dir / "plots" / f"{name}.svg").write_text(svg)
+        _png_plot(series, "number of views", ylabel, title, out_dir / "plots" / f"{name}.png", yr)
+        plots.append(svg)
+
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>spatial-env report</title>"
+             f"<style>{_CSS}</style></head><body>",
+             f"<h1>{html.escape(str(first.config.get('env_id', '?')))}: {html.escape(metric)}</h1>"]
+    for label, res in runs:
+        cfg = res.config
+        parts.append(f"<h2>{html.escape(label)}</h2><p>agent <code>{html.escape(str(cfg.get('agent')))}</code>, "
+                     f"seed {cfg.get('seed')}, {len(res.records)} questions, task {html.escape(str(cfg.get('task')))}"
+                     f" ({better})</p>")
+        rows = res.summary()
+        parts.append(_table([r for r in rows if r["group"] == "views"], scene=False))
+        parts.append("<details><summary>per scene</summary>" +
+                     _table([r for r in rows if r["group"] == "scene"], scene=True) + "</details>")
+    parts.append("<h2>Plots</h2><div class='plots'>" + "".join(plots) + "</div>")
+    if gallery:
+        entries, why = _gallery(first, out_dir, gallery, env_kwargs)
+        parts.append(f"<h2>Gallery ({html.escape(runs[0][0])})</h2>")
+        if first.records and "box" in (first.records[0].get("target") or {}):
+            parts.append("<p>Green: context boxes and the true box; red: the predicted box.</p>")
+        if why:
+            parts.append(f"<p class='bad'>{html.escape(why)}</p>")
+        for e in entries:
+            r = e["record"]
+            status = "parsed" if r["parse_ok"] else f"parse failure: {r.get('parse_error')}"
+            parts.append(
+                f"<div class='card'><b class='{'good' if e['kind'] == 'best' else 'bad'}'>{e['kind']}</b> "
+                f"views {r['num_views']}, episode {r['episode']}, scene {html.escape(str(r['scene_id']))}, "
+                f"{html.escape(metric)} = {r['metrics'].get(metric, float('nan')):.4f} ({html.escape(status)})<br>"
+                f"<img src='{e['image']}' alt='episode images'><br>answer: <code>{html.escape(r['answer'])}</code>"
+                f"<br>reference: <code>{html.escape(str(r['reference']))}</code>"
+                f"<details><summary>prompt</summary><pre>{html.escape(r['prompt'])}</pre></details></div>")
+    parts.append("</body></html>")
+    path = out_dir / "report.html"
+    path.write_text("\n".join(parts))
+    return path
+
+
+# ---- CLI (wired into ``spatial-env report`` by spatial_env/cli.py) -------------------------------------------
+
+def add_report_arguments(parser) -> None:
+    """Add ``spatial-env report``'s options to an argparse parser."""
+    parser.add_argument("runs", nargs="+", help="run directories (several: one line per run in each plot)")
+    parser.add_argument("--out", default=None, help="output directory (default: the first run directory)")
+    parser.add_argument("--gallery", type=int, default=4, help="best and worst questions to show (0: none)")
+    parser.add_argument("--env-arg", action="append", metavar="KEY=VALUE",
+                        help="gym.make override for re-creating gallery episodes (repeatable)")
+
+
+def run_report(args) -> int:
+    """``spatial-env report``: write the report and print its path; returns the exit status."""
+    from .evaluation import _key_values
+
+    try:
+        path = report(args.runs, out=args.out, gallery=args.gallery, env_kwargs=_key_values(args.env_arg))
+    except FileNotFoundError as exc:
+        print(f"error: {exc}")
+        return 1
+    print(f"wrote {path}")
+    return 0
+
