@@ -115,12 +115,12 @@ class ViewSampler:
     def __init__(self, scene: Scene, renderer, config: SamplerConfig = SamplerConfig()):
         self.scene, self.renderer, self.config = scene, renderer, config
         self.K = intrinsics(config.hfov_deg, config.resolution, config.resolution)
-        # Footprints (x0, y0, x1, y1, z_bottom) of furniture that a person could not stand in or under.
-        self._footprints = np.array([
-            [*o.aabb()[0, :2] - config.furniture_margin, *o.aabb()[1, :2] + config.furniture_margin, o.aabb()[0, 2]]
-            # Flat things (rugs) are walked on, not around.
-            for o in scene.objects.values() if not o.is_structural and o.aabb()[1, 2] - o.aabb()[0, 2] > 0.05
-        ]).reshape(-1, 5)
+        # Footprints (x0, y0, x1, y1, z_bottom) of furniture that a person could not stand in or under;
+        # flat things (rugs) are walked on, not around.
+        boxes = [o.aabb() for o in scene.objects.values() if not o.is_structural]
+        m = config.furniture_margin
+        self._footprints = np.array([[*(lo[:2] - m), *(hi[:2] + m), lo[2]] for lo, hi in boxes
+                                     if hi[2] - lo[2] > 0.05]).reshape(-1, 5)
 
     def is_free(self, position: np.ndarray) -> bool:
         """True if a camera may stand at ``position``: inside the room, not in or under furniture."""
@@ -243,10 +243,39 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "spatial_env"
 
 
+class ImageCache:
+    """A least-recently-used cache of decoded images bounded in bytes, shared by every bank of a process
+    (one budget, however many scenes an env draws from)."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = int(max_bytes)
+        self.nbytes = 0
+        self._items: OrderedDict[tuple, np.ndarray] = OrderedDict()
+
+    def get(self, key: tuple, load) -> np.ndarray:
+        """The cached array for ``key``, or ``load()``'s result, cached read-only."""
+        img = self._items.get(key)
+        if img is not None:
+            self._items.move_to_end(key)
+            return img
+        img = load()
+        img.setflags(write=False)
+        self._items[key] = img
+        self.nbytes += img.nbytes
+        while self.nbytes > self.max_bytes and len(self._items) > 1:
+            self.nbytes -= self._items.popitem(last=False)[1].nbytes
+        return img
+
+
+#: Decoded bank images kept in memory: ``$SPATIAL_ENV_IMAGE_CACHE_MB`` MiB (default 1024), about
+#: 1,400 images at 512x512, i.e. several scenes' banks, so steps of a warm env do no PNG decoding.
+IMAGE_CACHE = ImageCache(int(os.environ.get("SPATIAL_ENV_IMAGE_CACHE_MB", "1024")) * 2**20)
+
+
 class ViewBank:
     """One scene's sampled views and annotations on disk, with images loaded lazily and cached."""
 
-    def __init__(self, path: Path, index: dict, cache_images: int = 512):
+    def __init__(self, path: Path, index: dict):
         self.path = Path(path)
         self.index = index
         self.scene_id: str = index["scene_id"]
@@ -255,8 +284,6 @@ class ViewBank:
         self.by_object: dict[int, list[int]] = {}
         for v in self.views:
             self.by_object.setdefault(v.object_id, []).append(v.index)
-        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
-        self._cache_size = cache_images
 
     @property
     def resolution(self) -> int:
@@ -273,16 +300,7 @@ class ViewBank:
 
     def rgb(self, index: int) -> np.ndarray:
         """The view's RGB image (H, W, 3) uint8 (read-only, cached)."""
-        img = self._cache.get(index)
-        if img is None:
-            img = iio.imread(self.path / "rgb" / f"{index:05d}.png")
-            img.setflags(write=False)
-            self._cache[index] = img
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(index)
-        return img
+        return IMAGE_CACHE.get((str(self.path), index), lambda: iio.imread(self.path / "rgb" / f"{index:05d}.png"))
 
     def maps(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """The view's z-depth (float32 metres, 0 = nothing) and instance ids (int32, -1 = background)."""

@@ -107,6 +107,24 @@ def test_bank_build_is_deterministic(tmp_path, test_room):
     assert all(a.rgb(i).tobytes() == b.rgb(i).tobytes() for i in range(len(a.views)))
 
 
+def test_image_cache_is_bounded_in_bytes():
+    from spatial_env.views import ImageCache
+
+    cache, loads = ImageCache(max_bytes=3 * 100), []
+
+    def load(k):
+        loads.append(k)
+        return np.full(100, k, np.uint8)
+
+    for k in (0, 1, 2, 0, 3):  # 0 is used again before 3 arrives, so 1 is the one evicted
+        assert cache.get(("bank", k), lambda: load(k))[0] == k
+    assert cache.nbytes == 300 and loads == [0, 1, 2, 3]
+    cache.get(("bank", 1), lambda: load(1))
+    assert loads[-1] == 1 and cache.nbytes == 300
+    with pytest.raises(ValueError):
+        cache.get(("bank", 0), lambda: load(0))[0] = 9  # cached arrays are read-only
+
+
 def test_unknown_sampler_option_is_named():
     with pytest.raises(ValueError, match="views_visble"):
         SamplerConfig.from_dict({"views_visble": 3})
