@@ -7,27 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
 
 DEMO_SCENE = "procedural:living_room-0"
-
-
-def overview_cameras(scene, count: int, resolution: int, hfov_deg: float = 90.0) -> list:
-    """``count`` eye-height cameras spread around the room, each looking across it."""
-    from .camera import Camera
-
-    lo, hi = scene.bounds
-    centre = (lo + hi) / 2
-    eye = scene.floor_height + min(1.6, 0.6 * (hi[2] - scene.floor_height))
-    cams = []
-    for k in range(count):
-        a = 2 * np.pi * (k + 0.125) / count
-        # From 80% of the way to a wall, aim at a point past the centre, slightly downwards.
-        half = (hi[:2] - lo[:2]) / 2
-        pos = np.array([centre[0] + 0.8 * half[0] * np.cos(a), centre[1] + 0.8 * half[1] * np.sin(a), eye])
-        target = np.array([centre[0] - 0.3 * half[0] * np.cos(a), centre[1] - 0.3 * half[1] * np.sin(a), eye - 0.6])
-        cams.append(Camera.looking_at(pos, target, hfov_deg=hfov_deg, width=resolution, height=resolution))
-    return cams
 
 
 def render_views(scene, out: Path, count: int, resolution: int, renderer: str = "auto") -> list[Path]:
@@ -37,6 +18,7 @@ def render_views(scene, out: Path, count: int, resolution: int, renderer: str = 
 
     from .draw import colorize_depth, colorize_ids
     from .render import make_renderer
+    from .scene.walkable import overview_cameras
 
     out.mkdir(parents=True, exist_ok=True)
     r = make_renderer(scene, backend=renderer)
@@ -69,6 +51,7 @@ def cmd_show(args) -> int:
     from .draw import colorize_depth, colorize_ids, contact_sheet
     from .render import make_renderer
     from .scene import load_scene
+    from .scene.walkable import overview_cameras
 
     scene = load_scene(args.scene)
     print(scene.summary())

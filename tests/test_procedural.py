@@ -11,6 +11,7 @@ import pytest
 from spatial_env.scene import STRUCTURAL_CATEGORIES, default_scenes, make_scene
 from spatial_env.scene import furniture as F
 from spatial_env.scene import procedural as P
+from spatial_env.scene.walkable import walkable_mask
 
 NAMES = default_scenes()  # rooms themselves are generated on first use and cached by make_scene
 
@@ -163,7 +164,7 @@ def test_same_name_same_arrays():
 @pytest.mark.parametrize("name", NAMES)
 def test_free_space_is_walkable(name):
     sc = make_scene(name)
-    mask, _ = P.walkable_mask(sc, radius=0.2)
+    mask, _ = walkable_mask(sc, radius=0.2)
     area = mask.sum() * 0.05**2
     floor = np.prod(sc.bounds[1, :2] - sc.bounds[0, :2])
     assert area >= 0.2 * floor, f"only {area:.1f} of {floor:.1f} m2 reachable from the door"
@@ -183,7 +184,7 @@ def test_every_object_visible_from_free_space():
         sc = make_scene(name)
         scene = rtcs.EmbreeScene()
         TriangleMesh(scene, sc.vertices[sc.faces])
-        mask, origin = P.walkable_mask(sc, radius=0.2)
+        mask, origin = walkable_mask(sc, radius=0.2)
         ii, jj = np.nonzero(mask[::6, ::6])
         pts = origin + (np.stack([ii * 6, jj * 6], 1) + 0.5) * 0.05
         for i in sc.object_ids():
