@@ -80,9 +80,3 @@ def get_task(name: str) -> Task:
     except KeyError:
         raise ValueError(f"unknown task {name!r}; registered: {sorted(_TASKS)}") from None
 
-
-def task_names() -> list[str]:
-    """Names of all registered task families."""
-    from . import rep2d  # noqa: F401
-
-    return sorted(_TASKS)
