@@ -17,65 +17,95 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from spatial_env.camera import Camera
-from spatial_env.scene import Scene, SceneBuilder, box
+from spatial_env.scene import Scene, load_scene
 
 SIZES = (256, 512, 1024)
 TRIANGLES = (100_000, 1_000_000)
 README = Path(__file__).with_name("README.md")
 START, END = "<!-- render-benchmark:start -->", "<!-- render-benchmark:end -->"
 
-# Room 8 x 6 x 3 m: the shell plus furniture-sized boxes (size, centre, colour), some overlapping.
-_ROOM = (8.0, 6.0, 3.0)
-_FURNITURE = [
-    ((2.0, 1.6, 0.5), (-2.5, -1.8, 0.25), (70, 90, 190)),    # bed
-    ((1.4, 0.8, 0.75), (1.0, 0.5, 0.375), (160, 100, 60)),   # table
-    ((0.5, 0.5, 0.9), (1.0, 1.2, 0.45), (60, 150, 80)),      # chair, overlapping the table
-    ((0.5, 0.5, 0.9), (1.9, 0.3, 0.45), (60, 150, 80)),      # chair
-    ((0.6, 1.8, 2.0), (3.6, -2.0, 1.0), (200, 190, 160)),    # wardrobe
-    ((2.2, 0.9, 0.8), (-2.0, 2.4, 0.4), (150, 60, 60)),      # sofa
-    ((1.2, 0.6, 0.45), (-2.0, 1.2, 0.225), (120, 120, 120)),  # coffee table
-    ((0.4, 0.4, 1.8), (3.7, 2.7, 0.9), (220, 200, 60)),      # lamp
-    ((1.6, 0.4, 1.0), (0.0, 2.8, 1.5), (90, 70, 50)),        # wall shelf
-    ((0.3, 0.3, 0.3), (1.0, 0.4, 0.9), (200, 40, 40)),       # box on the table
-]
+# Generated rooms the benchmark tessellates: the triangle count asked for -> the room it starts from.
+# Counts at or below a room's own size use that room as generated (bathroom-1: ~104k triangles).
+_ROOMS = ((150_000, "procedural:bathroom-1"), (None, "procedural:living_room-0"))
 
 
-def _box_triangles(size, max_edge: float) -> int:
-    """Triangles ``box(size, max_edge=...)`` makes (2 per grid cell, 6 faces)."""
-    n = [max(1, int(np.ceil(s / max_edge))) for s in size]
-    return 4 * (n[0] * n[1] + n[0] * n[2] + n[1] * n[2])
+def _split_faces(vertices, faces, colors, selected):
+    """1 -> 4 midpoint split of ``faces[selected]``; returns new vertex, face, colour arrays and, per
+    output face, its source face index. A face's children stay consecutive and in face order (the
+    mesh stays spatially coherent), and midpoints are shared by edge, so the surface stays closed."""
+    sel = faces[selected]
+    edges = np.concatenate([sel[:, [0, 1]], sel[:, [1, 2]], sel[:, [2, 0]]])
+    edges.sort(axis=1)
+    uniq, inverse = np.unique(edges, axis=0, return_inverse=True)
+    mid = len(vertices) + inverse.reshape(3, -1).T  # (n, 3): midpoints of edges 01, 12, 20
+    v64 = vertices.astype(np.float64)
+    new_v = np.concatenate([vertices, ((v64[uniq[:, 0]] + v64[uniq[:, 1]]) / 2).astype(np.float32)])
+    c16 = colors.astype(np.uint16)
+    new_c = np.concatenate([colors, ((c16[uniq[:, 0]] + c16[uniq[:, 1]] + 1) // 2).astype(np.uint8)])
+    a, b, c = sel.T
+    m01, m12, m20 = mid.T
+    kids = np.stack([np.stack([a, m01, m20], 1), np.stack([m01, b, m12], 1), np.stack([m20, m12, c], 1),
+                     np.stack([m01, m12, m20], 1)], 1)  # (n, 4, 3), same winding as the parent
+    counts = np.where(selected, 4, 1)
+    out = np.empty((counts.sum(), 3), faces.dtype)
+    first = np.cumsum(counts) - counts
+    out[first[~selected]] = faces[~selected]
+    out[(first[selected][:, None] + np.arange(4)).ravel()] = kids.reshape(-1, 3)
+    return new_v, out, new_c, np.repeat(np.arange(len(faces)), counts)
+
+
+def tessellate(scene: Scene, n_triangles: int) -> Scene:
+    """Split whole objects 1 -> 4, coarsest (largest mean triangle area) first, while the mesh stays
+    within ``n_triangles``; objects never share vertices, so no T-junctions appear between them.
+    Vertices are renumbered in order of first use, as a mesh optimiser would leave them."""
+    verts, faces, colors, face_object = scene.vertices, scene.faces, scene.colors, scene.face_object
+    tri = verts[faces].astype(np.float64)
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    ids, inv, count = np.unique(face_object, return_inverse=True, return_counts=True)
+    mean_area, level, total = np.bincount(inv, area) / count, np.zeros(len(ids), np.int64), len(faces)
+    while True:  # plan on the per-object statistics (a split: 4x the triangles, 1/4 the area)
+        fits = [k for k in np.argsort(-mean_area, kind="stable") if 3 * count[k] <= n_triangles - total]
+        if not fits:
+            break
+        k = fits[0]
+        total, count[k], mean_area[k], level[k] = total + 3 * count[k], 4 * count[k], mean_area[k] / 4, level[k] + 1
+    for lvl in range(1, level.max(initial=0) + 1):
+        verts, faces, colors, src = _split_faces(verts, faces, colors, level[inv] >= lvl)
+        face_object, inv = face_object[src], inv[src]
+    order, first = np.unique(faces.ravel(), return_index=True)
+    used = order[np.argsort(first, kind="stable")]  # vertex ids in order of first use
+    remap = np.empty(len(verts), np.int64)
+    remap[used] = np.arange(len(used))
+    objects = {i: replace(o, face_indices=np.flatnonzero(face_object == i)) for i, o in scene.objects.items()}
+    return replace(scene, scene_id=f"{scene.scene_id}-x{n_triangles}", vertices=verts[used],
+                   faces=remap[faces], colors=colors[used], face_object=face_object, objects=objects)
 
 
 def bench_scene(n_triangles: int) -> Scene:
-    """The benchmark scene: a furnished room of boxes tessellated to about ``n_triangles``.
-
-    The one place the scene comes from: swap in the rich generated room here when it lands.
-    """
-    sizes = [_ROOM] + [f[0] for f in _FURNITURE]
-    lo, hi = 1e-3, 10.0  # bisect the edge length: the triangle count falls as it grows
-    for _ in range(60):
-        mid = (lo * hi) ** 0.5
-        lo, hi = (mid, hi) if sum(_box_triangles(s, mid) for s in sizes) > n_triangles else (lo, mid)
-    edge = hi
-    b = SceneBuilder(f"bench-{n_triangles}", source="benchmark")
-    b.add_object("wall", box(_ROOM, (0.0, 0.0, _ROOM[2] / 2), (190, 185, 175), max_edge=edge))
-    for i, (size, centre, colour) in enumerate(_FURNITURE):
-        b.add_object(f"object{i}", box(size, centre, colour, max_edge=edge), yaw=0.0)
-    return b.build()
+    """The benchmark scene: a default generated room tessellated to about ``n_triangles``."""
+    name = next(name for limit, name in _ROOMS if limit is None or n_triangles <= limit)
+    scene = load_scene(name)
+    return scene if scene.num_triangles >= n_triangles * 0.9 else tessellate(scene, n_triangles)
 
 
-def bench_cameras(size: int, n: int = 8, seed: int = 0) -> list[Camera]:
-    """``n`` cameras at eye height inside the room, looking in varied directions (90 deg hfov)."""
+def bench_cameras(scene: Scene, size: int, n: int = 8, seed: int = 0) -> list[Camera]:
+    """``n`` cameras at eye height inside the room, each on a ring around its centre (35-45% of the
+    way to the walls) and looking across it through the middle, +-35 deg, slightly down; 90 deg hfov."""
     rng = np.random.default_rng(seed)
+    lo, hi = scene.bounds
+    centre, half = (lo[:2] + hi[:2]) / 2, (hi[:2] - lo[:2]) / 2
     cams = []
     for _ in range(n):
-        eye = rng.uniform([-3.0, -2.0, 1.2], [3.0, 2.0, 1.7])
-        yaw, pitch = rng.uniform(0, 2 * np.pi), rng.uniform(-0.5, 0.1)
+        phi = rng.uniform(0, 2 * np.pi)
+        xy = centre + rng.uniform(0.35, 0.45) * half * np.array([np.cos(phi), np.sin(phi)])
+        eye = np.array([*xy, scene.floor_height + rng.uniform(1.4, 1.7)])
+        yaw, pitch = phi + np.pi + rng.uniform(-0.6, 0.6), rng.uniform(-0.4, 0.0)
         target = eye + np.array([np.cos(yaw) * np.cos(pitch), np.sin(yaw) * np.cos(pitch), np.sin(pitch)])
         cams.append(Camera.looking_at(eye, target, hfov_deg=90.0, width=size, height=size))
     return cams
@@ -118,10 +148,10 @@ def _worker(n_triangles: int, min_seconds: float) -> dict:
     scene = bench_scene(n_triangles)
     t0 = time.perf_counter()
     renderer = make_renderer(scene)
-    renderer.render(bench_cameras(SIZES[0], n=1)[0])
+    renderer.render(bench_cameras(scene, SIZES[0], n=1)[0])
     setup = time.perf_counter() - t0  # renderer construction + first frame (JIT already cached)
-    fps = {size: time_fps(renderer, bench_cameras(size), min_seconds) for size in SIZES}
-    cpu = {size: cpu_ms_per_frame(renderer, bench_cameras(size), min_seconds / 2) for size in SIZES}
+    fps = {size: time_fps(renderer, bench_cameras(scene, size), min_seconds) for size in SIZES}
+    cpu = {size: cpu_ms_per_frame(renderer, bench_cameras(scene, size), min_seconds / 2) for size in SIZES}
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     import numba
 
@@ -134,9 +164,9 @@ def _startup() -> dict:
     t0 = time.perf_counter()
     from spatial_env.render import make_renderer
 
-    scene = bench_scene(10_000)
+    scene = bench_scene(TRIANGLES[0])
     renderer = make_renderer(scene)
-    renderer.render(bench_cameras(256, n=1)[0])
+    renderer.render(bench_cameras(scene, 256, n=1)[0])
     return {"first_frame_s": time.perf_counter() - t0}
 
 
@@ -170,12 +200,12 @@ def markdown(results: list[dict], passive: list[dict], startup: dict, load_befor
     lines += [
         "",
         ("fps: wall-clock frames per second for RGB + depth + instance ids, averaged over 8 cameras inside "
-         "the room (90° hfov). CPU ms/frame: process CPU time per frame with numba limited to one thread, "
-         "which other jobs on the machine disturb much less than wall time; an idle 2-core machine should "
+         "the room at eye height looking across it (90° hfov). CPU ms/frame: process CPU time per frame "
+         "with numba limited to one thread, which other jobs on the machine disturb much less than wall time; an idle 2-core machine should "
          "come close to 2000 / (CPU ms) fps. First frame: renderer construction plus the first 256² frame "
          "in a process whose JIT cache is warm. Peak RSS: the whole benchmark process (scene included)."),
         "",
-        (f"Set-up from a bare interpreter to the first frame (10k triangles, 256²): "
+        (f"Set-up from a bare interpreter to the first frame (generating the ~100k-triangle room included, 256²): "
          f"**{startup['cold']:.1f} s** with an empty JIT cache (compilation), "
          f"**{startup['warm']:.2f} s** in a second process that loads the on-disk cache."),
         "",
