@@ -9,7 +9,7 @@ from typing import Sequence
 
 import imageio.v3 as iio
 
-from .tasks.rep2d import box_text, normalise_box, position_text
+from .tasks.rep2d import bbox_target, camera_position, exposure_target, normalise_box, position_text
 from .views import SamplerConfig, ViewBank, load_bank
 
 
@@ -26,18 +26,17 @@ def _rep2d_records(bank: ViewBank, image_path) -> dict[str, list[dict]]:
                     "query_view": q, "query_visible": qv.visible, "context_views": context,
                     "images": [image_path(i) for i in context + [q]]}
             boxes = [normalise_box(bank.views[i].annotation.loose_box, res, res) for i in context]
-            qbox = normalise_box(qv.annotation.loose_box, res, res) if qv.visible else None
-            out["rep2d_bbox"].append({**base, "context_boxes": boxes, "target": {"box": qbox},
-                                      "answer": box_text(qbox)})
-            vis = round(qv.annotation.visibility, 3) if qv.visible else 0.0
+            target, answer = bbox_target(qv, res)
+            out["rep2d_bbox"].append({**base, "context_boxes": boxes, "target": target, "answer": answer})
+            target, answer = exposure_target(qv)
             out["rep2d_exposure"].append({**base, "context_boxes": boxes,
-                                          "context_visibility": [round(bank.views[i].annotation.visibility, 3)
+                                          "context_visibility": [exposure_target(bank.views[i])[0]["visibility"]
                                                                  for i in context],
-                                          "target": {"visibility": vis}, "answer": f"{vis * 100:.1f}"})
-            pos = [round(float(v), 2) for v in qv.camera.position]
-            out["rep2d_camera_pose"].append({**base, "context_positions": [
-                [round(float(v), 2) for v in bank.views[i].camera.position] for i in context],
-                "target": {"position": pos}, "answer": position_text(pos)})
+                                          "target": target, "answer": answer})
+            pos = camera_position(qv)
+            out["rep2d_camera_pose"].append({**base, "context_positions": [camera_position(bank.views[i])
+                                                                          for i in context],
+                                             "target": {"position": pos}, "answer": position_text(pos)})
     return out
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import metrics, parsing
 from ..draw import GREEN, draw_box
-from ..views import ViewBank
+from ..views import View, ViewBank
 from . import Episode, Task, TaskOptions, register_task
 
 _INTRO = ("You are an AI with the ability to analyze a series of images, each representing a different perspective "
@@ -52,10 +52,7 @@ EMPTY_BOX_TEXT = "{'x_min': 0, 'y_min': 0, 'x_max': 0, 'y_max': 0}"
 
 def normalise_box(box, width: int, height: int) -> list[int] | None:
     """Pixel box -> integer 0-1000 box (origin top-left) as the prompts write it; None stays None."""
-    if box is None:
-        return None
-    x0, y0, x1, y1 = box
-    return [round(x0 / width * 1000), round(y0 / height * 1000), round(x1 / width * 1000), round(y1 / height * 1000)]
+    return None if box is None else list(metrics.box_to_norm1000(box, width, height))
 
 
 def box_text(box: list[int] | None) -> str:
@@ -68,6 +65,25 @@ def box_text(box: list[int] | None) -> str:
 def position_text(position) -> str:
     """A camera position as the prompt writes it: centimetre precision."""
     return "[%.2f, %.2f, %.2f]" % tuple(position)
+
+
+# Targets of one query view, rounded exactly as the prompts write numbers (shared with the export).
+
+def bbox_target(view: View, resolution: int) -> tuple[dict, str]:
+    """The Rep2D-B target (0-1000 loose box; None when the object is not visible) and its answer text."""
+    box = normalise_box(view.annotation.loose_box, resolution, resolution) if view.visible else None
+    return {"box": box, "visible": view.visible}, box_text(box)
+
+
+def exposure_target(view: View) -> tuple[dict, str]:
+    """The Rep2D-E target (visible fraction to 0.1 %) and its answer text (a percentage)."""
+    value = round(view.annotation.visibility, 3) if view.visible else 0.0
+    return {"visibility": value, "visible": view.visible}, f"{value * 100:.1f}"
+
+
+def camera_position(view: View) -> list[float]:
+    """The view's camera position rounded to centimetres, as the prompts write it."""
+    return [round(float(v), 2) for v in view.camera.position]
 
 
 def _choose(bank: ViewBank, rng: np.random.Generator, options: TaskOptions):
@@ -138,10 +154,9 @@ def sample_bbox(bank: ViewBank, rng: np.random.Generator, options: TaskOptions) 
         return box_text(normalise_box(view.annotation.loose_box, res, res))
 
     def make_target(qview):
-        box = normalise_box(qview.annotation.loose_box, res, res) if qview.visible else None
         note = ("If the object is not visible in the last image, output " + EMPTY_BOX_TEXT + "."
                 if options.include_invisible else "")
-        return {"box": box, "visible": qview.visible}, box_text(box), note
+        return (*bbox_target(qview, res), note)
 
     return _build(PROMPT_BBOX, bank, rng, options, context_text, make_target)
 
@@ -173,8 +188,7 @@ def sample_exposure(bank: ViewBank, rng: np.random.Generator, options: TaskOptio
                 f"visible: {view.annotation.visibility * 100:.1f}%")
 
     def make_target(qview):
-        value = round(qview.annotation.visibility, 3) if qview.visible else 0.0
-        return {"visibility": value, "visible": qview.visible}, f"{value * 100:.1f}", ""
+        return (*exposure_target(qview), "")
 
     return _build(PROMPT_EXPOSURE, bank, rng, options, context_text, make_target)
 
@@ -203,7 +217,7 @@ def sample_camera_pose(bank: ViewBank, rng: np.random.Generator, options: TaskOp
         return "camera position " + position_text(view.camera.position)
 
     def make_target(qview):
-        pos = [round(float(v), 2) for v in qview.camera.position]
+        pos = camera_position(qview)
         note = "Positions are (x, y, z) in metres in the room's coordinate frame, z pointing up."
         return {"position": pos, "max_error": diagonal}, position_text(pos), note
 
