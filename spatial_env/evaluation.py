@@ -79,7 +79,20 @@ class Results:
         """The task's headline metric (IoU, squared_error, l2, ...)."""
         if self.config.get("metric"):
             return self.config["metric"]
-        return next(iter(self.records[0]["metrics"])) if self.records else "reward"
+        if not self.records:
+            return "reward"
+        from .tasks import get_task
+
+        return get_task(self.records[0]["task"]).metric
+
+    @property
+    def higher_is_better(self) -> bool:
+        """Direction of :attr:`metric` (from the run's config, else the metric table)."""
+        if "higher_is_better" in self.config:
+            return bool(self.config["higher_is_better"])
+        from .metrics import HIGHER_IS_BETTER
+
+        return HIGHER_IS_BETTER.get(self.metric, True)
 
     @classmethod
     def load(cls, run_dir: str | os.PathLike) -> "Results":
@@ -332,7 +345,8 @@ def evaluate(env_id: str, agent: Any, episodes: int = 100, *, seed: int = 0,
             make_kwargs["num_views"] = nv
         env = gym.make(env_id, **make_kwargs)
         task = env.unwrapped.task
-        config.update(task=task.name, metric=task.metric, best_reward=task.best_reward)
+        config.update(task=task.name, metric=task.metric, best_reward=task.best_reward,
+                      higher_is_better=task.higher_is_better)
         if out_dir is not None:
             (out_dir / RUN_FILE).write_text(json.dumps({**config, "env_kwargs_full": _plain(env_kwargs)},
                                                        indent=2, sort_keys=True))

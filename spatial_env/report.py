@@ -22,7 +22,6 @@ import numpy as np
 from .evaluation import EPISODES_FILE, Results
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
-_LOWER_IS_BETTER = {"squared_error", "l2", "abs_error", "mse", "mae", "rmse"}
 
 
 # ---- SVG plots ---------------------------------------------------------------------------------------
@@ -258,7 +257,7 @@ def report(run_dirs: str | os.PathLike | Sequence[str | os.PathLike], out: str |
     runs = [(n[len(prefix):].lstrip("-_ ") or n, Results.load(d)) for n, d in zip(names, dirs)]
     first = runs[0][1]
     metric = first.metric
-    better = "lower is better" if metric in _LOWER_IS_BETTER else "higher is better"
+    better = "higher is better" if first.higher_is_better else "lower is better"
     plots = []
     specs = [("metric", _series(runs, "mean"), f"mean {metric} ({better})", f"{metric} vs number of views", None),
              ("failures", _series(runs, "parse_failure_rate"), "parse-failure rate", "answers that did not parse",

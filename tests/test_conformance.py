@@ -71,7 +71,7 @@ def test_garbage_scores_the_worst_and_is_counted(env_id, kwargs, bank_cache):
     _, info = env.reset(seed=3)
     _, reward, _, _, info = env.step("I cannot tell from these images.")
     assert info["parse_ok"] is False and info["prediction"] is None and info["parse_error"]
-    worst = {"iou": 0.0, "squared_error": -1.0, "l2": -info["target"].get("max_error", 0.0)}
+    worst = {"iou": 0.0, "squared_error": -1.0, "l2_error": -info["target"].get("max_error", 0.0)}
     assert reward == worst[env.unwrapped.task.metric]
 
 

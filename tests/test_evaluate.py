@@ -43,7 +43,7 @@ class FakeExposureEnv(gym.Env):
 
     def __init__(self, task: str = "rep2d_exposure", num_views: int = 3, questions_per_episode: int = 1,
                  resolution: int = 16):
-        self.task = SimpleNamespace(name=task, metric="squared_error", best_reward=0.0)
+        self.task = SimpleNamespace(name=task, metric="squared_error", best_reward=0.0, higher_is_better=False)
         self.num_views, self.questions = num_views, questions_per_episode
         self.observation_space = spaces.Dict({
             "images": spaces.Box(0, 255, (num_views, resolution, resolution, 3), np.uint8),

@@ -1,8 +1,8 @@
 """Task families: each is data plus three functions (``sample``, ``parse``, ``score``), no classes to subclass.
 
 ``sample(bank, rng, options) -> Episode`` draws one question from a scene's view bank;
-``parse(text, mode) -> prediction | ParseFailure`` reads an answer; ``score(prediction, target, episode)
--> dict`` gives every metric and ``"reward"`` (higher is better; the worst value for a parse failure).
+``parse(text, mode) -> prediction | ParseFailure`` reads an answer; ``score(prediction, target) -> dict``
+gives every metric and ``"reward"`` (higher is better; the worst value for a parse failure).
 """
 
 from __future__ import annotations
@@ -58,6 +58,13 @@ class Task:
     metric: str
     best_reward: float
     description: str = ""
+
+    @property
+    def higher_is_better(self) -> bool:
+        """Direction of the headline metric (its reward is the metric, or minus it)."""
+        from ..metrics import HIGHER_IS_BETTER
+
+        return HIGHER_IS_BETTER[self.metric]
 
 
 _TASKS: dict[str, Task] = {}

@@ -233,14 +233,14 @@ def score_camera_pose(prediction, target: dict) -> dict:
     """L2 error of the camera position, capped at the room diagonal; reward is its negative."""
     cap = float(target["max_error"])
     if isinstance(prediction, parsing.ParseFailure):
-        return {"l2": cap, "reward": -cap}
+        return {"l2_error": cap, "reward": -cap}
     err = min(metrics.l2_error(prediction, target["position"]), cap)
-    return {"l2": err, "reward": -err}
+    return {"l2_error": err, "reward": -err}
 
 
 BBOX = register_task(Task("rep2d_bbox", sample_bbox, parse_bbox, score_bbox, "iou", 1.0,
                           "Rep2D-B: the object's box in a new view (IoU)"))
 EXPOSURE = register_task(Task("rep2d_exposure", sample_exposure, parse_exposure, score_exposure, "squared_error", 0.0,
                               "Rep2D-E: the object's visible fraction in a new view (MSE)"))
-CAMERA_POSE = register_task(Task("rep2d_camera_pose", sample_camera_pose, parse_camera_pose, score_camera_pose, "l2",
+CAMERA_POSE = register_task(Task("rep2d_camera_pose", sample_camera_pose, parse_camera_pose, score_camera_pose, "l2_error",
                                  0.0, "Rep2D-AT: the camera position of a new view (L2)"))
