@@ -15,7 +15,7 @@ import gymnasium as gym
 
 import spatial_env  # noqa: F401
 from spatial_env.scene import load_scene
-from spatial_env.views import SamplerConfig, ViewBank
+from spatial_env.views import load_bank
 
 
 def main() -> None:
@@ -28,23 +28,21 @@ def main() -> None:
     args = p.parse_args()
 
     t0 = time.perf_counter()
-    scene = load_scene(args.scene)
+    load_scene(args.scene)  # generated scenes are cached in-process, so the bank build below reuses it
     t_scene = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as cache:
-        config = SamplerConfig(resolution=args.resolution)
-        from spatial_env.views import bank_key, scene_identity
-        from pathlib import Path
-
-        path = Path(cache) / "banks" / bank_key(scene_identity(args.scene), config, "numba")
+        make = dict(scenes=[args.scene], cache_dir=cache, resolution=args.resolution, num_views=args.num_views,
+                    progress=False)
+        # The env's own (YAML-merged) sampler config, so the timed bank is the one the envs then open.
+        config = gym.make("Rep2D-Bbox-v0", **make).unwrapped.sampler_config
         t0 = time.perf_counter()
-        bank = ViewBank.build(scene, path, config, progress=False, identity=scene_identity(args.scene))
+        bank = load_bank(args.scene, config, cache_dir=cache, progress=False)
         t_bank = time.perf_counter() - t0
         rows = [("scene load/generate", f"{t_scene:.2f} s"),
                 (f"bank build ({len(bank.objects)} objects, {len(bank.views)} views, "
                  f"{len(bank.index['skipped_objects'])} skipped)", f"{t_bank:.1f} s")]
         for env_id in ("Rep2D-Bbox-v0", "Rep2D-Exposure-v0", "Rep2D-CameraPose-v0"):
-            env = gym.make(env_id, scenes=[args.scene], cache_dir=cache, resolution=args.resolution,
-                           num_views=args.num_views, progress=False)
+            env = gym.make(env_id, **make)
             env.reset(seed=0)
             # Warm the image cache once, as a long training run would be.
             for _ in range(200):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Sequence
-
-import imageio.v3 as iio
 
 from .tasks.rep2d import bbox_target, camera_position, exposure_target, normalise_box, position_text
 from .views import SamplerConfig, ViewBank, load_bank
@@ -55,8 +54,8 @@ def export_rep2d(out: str | os.PathLike, scenes: Sequence | None = None, *, reso
             bank = load_bank(spec, config, cache_dir=cache_dir)
             img_dir = out / "images" / bank.scene_id
             img_dir.mkdir(parents=True, exist_ok=True)
-            for v in bank.views:
-                iio.imwrite(img_dir / f"{v.index:05d}.png", bank.rgb(v.index))
+            for v in bank.views:  # the bank's PNGs as they are: no decode, no re-encode
+                shutil.copyfile(bank.path / "rgb" / f"{v.index:05d}.png", img_dir / f"{v.index:05d}.png")
             records = _rep2d_records(bank, lambda i, s=bank.scene_id: f"images/{s}/{i:05d}.png")
             for task, rows in records.items():
                 for row in rows:

@@ -284,6 +284,10 @@ class ViewBank:
         self.by_object: dict[int, list[int]] = {}
         for v in self.views:
             self.by_object.setdefault(v.object_id, []).append(v.index)
+        # Episode sampling asks for these on every reset.
+        self._visible = {o: [i for i in ids if self.views[i].visible] for o, ids in self.by_object.items()}
+        self._invisible = {o: [i for i in ids if not self.views[i].visible] for o, ids in self.by_object.items()}
+        self._eligible: dict[int, list[int]] = {}
 
     @property
     def resolution(self) -> int:
@@ -292,11 +296,17 @@ class ViewBank:
 
     def visible_views(self, object_id: int) -> list[int]:
         """Indices of the views where ``object_id`` is visible."""
-        return [i for i in self.by_object.get(object_id, []) if self.views[i].visible]
+        return list(self._visible.get(object_id, []))
+
+    def objects_with_visible(self, n: int) -> list[int]:
+        """Sorted ids of the objects with at least ``n`` visible views (cached per ``n``)."""
+        if n not in self._eligible:
+            self._eligible[n] = [o for o in sorted(self.objects) if len(self._visible.get(o, ())) >= n]
+        return list(self._eligible[n])
 
     def invisible_views(self, object_id: int) -> list[int]:
         """Indices of the views where ``object_id`` is not visible."""
-        return [i for i in self.by_object.get(object_id, []) if not self.views[i].visible]
+        return list(self._invisible.get(object_id, []))
 
     def rgb(self, index: int) -> np.ndarray:
         """The view's RGB image (H, W, 3) uint8 (read-only, cached)."""

@@ -89,7 +89,7 @@ def camera_position(view: View) -> list[float]:
 def _choose(bank: ViewBank, rng: np.random.Generator, options: TaskOptions):
     """Pick an object, k = num_views - 1 context views where it is visible, and a query view."""
     k = options.num_views - 1
-    eligible = [o for o in sorted(bank.objects) if len(bank.visible_views(o)) >= options.num_views]
+    eligible = bank.objects_with_visible(options.num_views)
     if not eligible:
         raise ValueError(f"scene {bank.scene_id!r}: no object has {options.num_views} visible views "
                          f"(the bank samples {bank.index['config']['views_visible']} per object)")
