@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..tasks.rep2d import box_text, position_text
+
 _NUM = r"(-?\d+(?:\.\d+)?)"
 BOX_RE = re.compile(r"\{'x_min': %s, 'y_min': %s, 'x_max': %s, 'y_max': %s\}" % ((_NUM,) * 4))
 PERCENT_RE = re.compile(r"visible: %s%%" % _NUM)
@@ -23,9 +25,7 @@ CONTEXT_LINE_RE = re.compile(r"^Image \d+: (.*)$", re.MULTILINE)
 
 def box_answer(box) -> str:
     """A 0-1000 box (or None for "not visible") written as the Rep2D-B prompt asks."""
-    if box is None:
-        box = (0, 0, 0, 0)
-    return "{'x_min': %d, 'y_min': %d, 'x_max': %d, 'y_max': %d}" % tuple(int(round(v)) for v in box)
+    return box_text(None if box is None else [int(round(v)) for v in box])
 
 
 def _random_box(rng: np.random.Generator) -> list[int]:
@@ -76,9 +76,9 @@ FORMATS: dict[str, AnswerFormat] = {
     ),
     "rep2d_camera_pose": AnswerFormat(
         # No room size is visible to the agent: draw from a typical room (6 x 6 m, 3 m high).
-        random=lambda rng: "[%.2f, %.2f, %.2f]" % tuple(rng.uniform([0, 0, 0], [6, 6, 3])),
-        prior=lambda targets: "[%.2f, %.2f, %.2f]" % tuple(np.mean([t["position"] for t in targets], axis=0)),
-        last_context=lambda prompt: _maybe(lambda p: "[%.2f, %.2f, %.2f]" % tuple(p), _last(POSITION_RE, prompt)),
+        random=lambda rng: position_text(rng.uniform([0, 0, 0], [6, 6, 3])),
+        prior=lambda targets: position_text(np.mean([t["position"] for t in targets], axis=0)),
+        last_context=lambda prompt: _maybe(position_text, _last(POSITION_RE, prompt)),
     ),
 }
 
