@@ -30,6 +30,7 @@ from . import __version__
 from .annotate import ObjectAnnotation, annotate_object
 from .camera import Camera, intrinsics, look_at
 from .scene.model import Scene
+from .scene.primitives import rotation_x, rotation_z
 
 #: Bump when the bank layout or the sampling algorithm changes; old caches are then ignored.
 BANK_FORMAT = 1
@@ -161,9 +162,7 @@ class ViewSampler:
         cfg = self.config
         pose = look_at(pos, aim)
         a, b = np.radians(rng.uniform(-cfg.max_rotation_deg, cfg.max_rotation_deg, size=2))
-        rz = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
-        rx = np.array([[1, 0, 0], [0, np.cos(b), -np.sin(b)], [0, np.sin(b), np.cos(b)]])
-        pose[:3, :3] = rz @ pose[:3, :3] @ rx
+        pose[:3, :3] = rotation_z(a) @ pose[:3, :3] @ rotation_x(b)
         return Camera(self.K, pose, cfg.resolution, cfg.resolution)
 
     def _elsewhere(self, object_id: int, pos: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from .model import Scene, SceneObject
-from .primitives import Mesh
+from .primitives import Mesh, rotation_z
 
 
-def yaw_matrix(yaw: float) -> np.ndarray:
-    """Rotation about +Z by ``yaw`` radians."""
-    c, s = np.cos(yaw), np.sin(yaw)
-    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+#: Rotation about +Z by a yaw in radians (the only rotation object poses use).
+yaw_matrix = rotation_z
 
 
 class SceneBuilder:
