@@ -7,40 +7,38 @@ import json
 import sys
 from pathlib import Path
 
-
 DEMO_SCENE = "procedural:living_room-0"
 
 
-def render_views(scene, out: Path, count: int, resolution: int, renderer: str = "auto") -> list[Path]:
-    """Render ``count`` overview views to ``out`` as RGB, colour-mapped depth and instance-id PNGs."""
-    import imageio.v3 as iio
+def overview_images(scene, count: int, resolution: int, renderer: str = "auto", progress: bool = False):
+    """Yield (RGB, colour-mapped depth, coloured instance ids) for ``count`` overview views of ``scene``."""
     from tqdm.auto import tqdm
 
     from .draw import colorize_depth, colorize_ids
     from .render import make_renderer
     from .scene.walkable import overview_cameras
 
-    out.mkdir(parents=True, exist_ok=True)
     r = make_renderer(scene, backend=renderer)
-    written = []
-    for k, cam in enumerate(tqdm(overview_cameras(scene, count, resolution), desc=f"rendering {scene.scene_id}",
-                                 unit="view")):
+    cams = overview_cameras(scene, count, resolution)
+    for cam in tqdm(cams, desc=f"rendering {scene.scene_id}", unit="view", disable=not progress):
         f = r.render(cam)
-        for name, img in (("rgb", f.rgb), ("depth", colorize_depth(f.depth)), ("ids", colorize_ids(f.instance))):
-            path = out / f"view{k}_{name}.png"
-            iio.imwrite(path, img)
-            written.append(path)
-    return written
+        yield f.rgb, colorize_depth(f.depth), colorize_ids(f.instance)
 
 
 def cmd_demo(args) -> int:
     """Render a few views of a default generated room."""
+    import imageio.v3 as iio
+
     from .scene import load_scene
 
     scene = load_scene(args.scene)
     print(scene.summary())
-    written = render_views(scene, Path(args.out), args.views, args.resolution, args.renderer)
-    print(f"wrote {len(written)} PNGs (RGB, depth, instance ids) to {Path(args.out).resolve()}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for k, images in enumerate(overview_images(scene, args.views, args.resolution, args.renderer, progress=True)):
+        for name, img in zip(("rgb", "depth", "ids"), images):
+            iio.imwrite(out / f"view{k}_{name}.png", img)
+    print(f"wrote {3 * args.views} PNGs (RGB, depth, instance ids) to {out.resolve()}")
     return 0
 
 
@@ -48,18 +46,12 @@ def cmd_show(args) -> int:
     """Render a contact sheet of any loadable scene."""
     import imageio.v3 as iio
 
-    from .draw import colorize_depth, colorize_ids, contact_sheet
-    from .render import make_renderer
+    from .draw import contact_sheet
     from .scene import load_scene
-    from .scene.walkable import overview_cameras
 
     scene = load_scene(args.scene)
     print(scene.summary())
-    r = make_renderer(scene, backend=args.renderer)
-    tiles = []
-    for cam in overview_cameras(scene, args.views, args.resolution):
-        f = r.render(cam)
-        tiles += [f.rgb, colorize_depth(f.depth), colorize_ids(f.instance)]
+    tiles = [img for images in overview_images(scene, args.views, args.resolution, args.renderer) for img in images]
     out = Path(args.out or f"{scene.scene_id}.png")
     iio.imwrite(out, contact_sheet(tiles, columns=3))
     print(f"wrote {out.resolve()}")
