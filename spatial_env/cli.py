@@ -82,7 +82,7 @@ def cmd_show_episode(args) -> int:
     _, info = env.reset(seed=args.seed)
     out = Path(args.out or f"{args.env}-seed{args.seed}.png")
     iio.imwrite(out, env.render())
-    print(env.unwrapped._episode.prompt)
+    print(env.unwrapped.episode.prompt)
     print(f"\nanswer: {info['answer']}\nepisode: {info['episode_id']}\nwrote {out.resolve()}")
     return 0
 

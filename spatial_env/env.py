@@ -94,6 +94,11 @@ class SpatialEnv(gym.Env):
                                                  progress=self.progress)
         return self._banks[scene_index]
 
+    @property
+    def episode(self) -> Episode | None:
+        """The question currently shown (images, prompt, target, pixel boxes in ``meta``), or None before reset."""
+        return self._episode
+
     # -- gymnasium API -------------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         """Start an episode: pick a scene (or ``options["scene_index"]``) and show its first question."""

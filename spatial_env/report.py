@@ -127,41 +127,33 @@ def _png_plot(series: Sequence[dict], xlabel: str, ylabel: str, title: str, path
 
 # ---- gallery -------------------------------------------------------------------------------------------
 
-def _box_pixels(box, width: int, height: int):
-    """A 0-1000 normalised box as a pixel box (None stays None)."""
-    if box is None or len(box) != 4:
-        return None
-    x0, y0, x1, y1 = (float(v) for v in box)
-    return (x0 / 1000 * width, y0 / 1000 * height, x1 / 1000 * width, y1 / 1000 * height)
-
-
-def _episode_images(env, record: dict, previous_answers: list[str]) -> list[np.ndarray]:
-    """The images of one recorded question, re-created from the env with the episode's seed."""
+def _question(env, record: dict, previous_answers: list[str]) -> tuple[list[np.ndarray], dict]:
+    """The recorded question's images and episode ``meta`` (pixel boxes; empty for envs without it),
+    re-created from the env with the episode's seed."""
     obs, _ = env.reset(seed=record["seed"])
     for answer in previous_answers:
         obs, *_ = env.step(answer)
-    return list(np.asarray(obs["images"]))
+    episode = getattr(env.unwrapped, "episode", None)
+    return list(np.asarray(obs["images"])), (episode.meta if episode is not None else {})
 
 
-def _annotated(images: list[np.ndarray], record: dict) -> np.ndarray:
+def _annotated(images: list[np.ndarray], meta: dict, record: dict) -> np.ndarray:
     """A contact sheet of the question's images; for box answers: context boxes and truth in green,
     the prediction in red on the last image."""
-    from .agents.formats import BOX_RE, CONTEXT_LINE_RE
     from .draw import GREEN, RED, contact_sheet, draw_box
+    from .metrics import box_from_norm1000
 
     h, w = images[0].shape[:2]
     thick = max(1, w // 150)
     out = [np.array(img) for img in images]
-    target = record.get("target") or {}
-    if "box" in target:
-        context = [BOX_RE.search(line) for line in CONTEXT_LINE_RE.findall(record["prompt"])]
-        for i, match in enumerate(context[:len(out) - 1]):
-            if match:
-                out[i] = draw_box(out[i], _box_pixels([float(v) for v in match.groups()], w, h), GREEN, thick)
-        out[-1] = draw_box(out[-1], _box_pixels(target.get("box"), w, h), GREEN, thick)
+    if "box" in (record.get("target") or {}):
+        for i, box in enumerate(meta.get("context_boxes", [])):
+            out[i] = draw_box(out[i], box, GREEN, thick)
+        if meta.get("query_visible"):
+            out[-1] = draw_box(out[-1], meta.get("query_box"), GREEN, thick)
         pred = record.get("prediction")
         if isinstance(pred, list) and len(pred) == 4:
-            out[-1] = draw_box(out[-1], _box_pixels(pred, w, h), RED, thick)
+            out[-1] = draw_box(out[-1], box_from_norm1000(pred, w, h), RED, thick)
     return contact_sheet(out, columns=min(5, len(out)))
 
 
@@ -189,7 +181,7 @@ def _gallery(results: Results, out_dir: Path, count: int, env_kwargs: dict | Non
                 envs[nv] = gym.make(results.config["env_id"], **{**kwargs, "num_views": nv})
             earlier = [x["answer"] for x in recs if x["num_views"] == nv and x["episode"] == r["episode"]
                        and x["question"] < r["question"]]
-            sheet = _annotated(_episode_images(envs[nv], r, earlier), r)
+            sheet = _annotated(*_question(envs[nv], r, earlier), r)
             name = f"gallery/{kind}-v{nv}-e{r['episode']}-q{r['question']}.png"
             iio.imwrite(out_dir / name, sheet)
             entries.append({"kind": kind, "image": name, "record": r})
