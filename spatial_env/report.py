@@ -195,10 +195,10 @@ def _gallery(results: Results, out_dir: Path, count: int, env_kwargs: dict | Non
 
 # ---- the report ------------------------------------------------------------------------------------------
 
-def _series(runs: list[tuple[str, Results]], key: str) -> list[dict]:
+def _series(summaries: list[tuple[str, list[dict]]], key: str) -> list[dict]:
     series = []
-    for label, res in runs:
-        rows = [r for r in res.summary() if r["group"] == "views"]
+    for label, summary in summaries:
+        rows = [r for r in summary if r["group"] == "views"]
         s = {"label": label, "x": [r["num_views"] for r in rows], "y": [r[key] for r in rows]}
         if key == "mean":
             s.update(lo=[r["ci_low"] for r in rows], hi=[r["ci_high"] for r in rows])
@@ -250,9 +250,11 @@ def report(run_dirs: str | os.PathLike | Sequence[str | os.PathLike], out: str |
     first = runs[0][1]
     metric = first.metric
     better = "higher is better" if first.higher_is_better else "lower is better"
+    # One bootstrap summary per run serves both plots and the tables.
+    summaries = [(label, res.summary()) for label, res in runs]
     plots = []
-    specs = [("metric", _series(runs, "mean"), f"mean {metric} ({better})", f"{metric} vs number of views", None),
-             ("failures", _series(runs, "parse_failure_rate"), "parse-failure rate", "answers that did not parse",
+    specs = [("metric", _series(summaries, "mean"), f"mean {metric} ({better})", f"{metric} vs number of views", None),
+             ("failures", _series(summaries, "parse_failure_rate"), "parse-failure rate", "answers that did not parse",
               (0.0, 1.0))]
     for name, series, ylabel, title, yr in specs:
         svg = line_plot_svg(series, "number of views", ylabel, title, y_range=yr)
@@ -263,12 +265,11 @@ def report(run_dirs: str | os.PathLike | Sequence[str | os.PathLike], out: str |
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>spatial-env report</title>"
              f"<style>{_CSS}</style></head><body>",
              f"<h1>{html.escape(str(first.config.get('env_id', '?')))}: {html.escape(metric)}</h1>"]
-    for label, res in runs:
+    for (label, res), (_, rows) in zip(runs, summaries):
         cfg = res.config
         parts.append(f"<h2>{html.escape(label)}</h2><p>agent <code>{html.escape(str(cfg.get('agent')))}</code>, "
                      f"seed {cfg.get('seed')}, {len(res.records)} questions, task {html.escape(str(cfg.get('task')))}"
                      f" ({better})</p>")
-        rows = res.summary()
         parts.append(_table([r for r in rows if r["group"] == "views"], scene=False))
         parts.append("<details><summary>per scene</summary>" +
                      _table([r for r in rows if r["group"] == "scene"], scene=True) + "</details>")
