@@ -267,17 +267,6 @@ REPLICA_CORRUPTIONS = {
 }
 
 
-@pytest.mark.parametrize("case", list(REPLICA_CORRUPTIONS))
-def test_replica_corruption_raises_naming_the_file(tmp_path, case):
-    fx = replica_scene(tmp_path)
-    which, corrupt = REPLICA_CORRUPTIONS[case]
-    corrupt(fx)
-    with pytest.raises(SceneFormatError) as err:
-        load_scene(fx.root)
-    assert err.value.path == str(fx.files[which])
-    assert fx.files[which].name in str(err.value)
-
-
 def _set_alignment(fx, text):
     fx.files["meta"].write_text(f"axisAlignment = {text}\nsceneType = Misc.\n")
 
@@ -309,10 +298,13 @@ SCANNET_CORRUPTIONS = {
 }
 
 
-@pytest.mark.parametrize("case", list(SCANNET_CORRUPTIONS))
-def test_scannet_corruption_raises_naming_the_file(tmp_path, case):
-    fx = scannet_scene(tmp_path)
-    which, corrupt = SCANNET_CORRUPTIONS[case]
+CORRUPTIONS = [("replica", name) for name in REPLICA_CORRUPTIONS] + [("scannet", name) for name in SCANNET_CORRUPTIONS]
+
+
+@pytest.mark.parametrize("dataset,case", CORRUPTIONS, ids=[f"{d}-{c}" for d, c in CORRUPTIONS])
+def test_corruption_raises_naming_the_file(tmp_path, dataset, case):
+    fx = (replica_scene if dataset == "replica" else scannet_scene)(tmp_path)
+    which, corrupt = (REPLICA_CORRUPTIONS if dataset == "replica" else SCANNET_CORRUPTIONS)[case]
     corrupt(fx)
     with pytest.raises(SceneFormatError) as err:
         load_scene(fx.root)
