@@ -14,7 +14,9 @@ import pytest
 from scene_fixtures import (SCANNET_YAW, axis_angle, replica_scene, scannet_scene, write_ply,
                             write_quad_grid_ply)
 from spatial_env.scene import Scene, SceneFormatError, load_scene
-from spatial_env.scene.loaders import fan_triangulate, read_ply_mesh
+from spatial_env.scene import formats, loaders
+from spatial_env.scene.build import yaw_matrix
+from spatial_env.scene.formats import fan_triangulate, read_ply_mesh
 from spatial_env.scene.replica import load_replica, quaternion_matrix
 from spatial_env.scene.scannet import load_scannet, majority_face_objects, yaw_box
 
@@ -191,6 +193,48 @@ def test_yaw_box_fits_rotated_box():
 
 
 # ---------------------------------------------------------------------------------------------
+# Scene.transformed
+# ---------------------------------------------------------------------------------------------
+
+
+def test_transformed_moves_vertices_boxes_and_bounds(tmp_path):
+    fx = replica_scene(tmp_path)  # the chair's box is tilted: a general box, not just a yaw
+    scene = load_scene(fx.root)
+    R, t = axis_angle((0, 0, 1), 0.7), np.array([1.5, -2.0, 0.25])
+    moved = scene.transformed(R, t)
+    np.testing.assert_allclose(moved.vertices, fx.world_vertices @ R.T + t, atol=1e-5)
+    assert np.array_equal(moved.faces, scene.faces) and np.array_equal(moved.colors, scene.colors)
+    assert np.array_equal(moved.face_object, scene.face_object) and moved.relations == scene.relations
+    assert moved.floor_height == pytest.approx(scene.floor_height + 0.25)
+    assert sorted(moved.objects) == sorted(scene.objects)
+    for oid, exp in fx.objects.items():
+        obj = moved.objects[oid]
+        assert obj.category == exp.category
+        np.testing.assert_allclose(obj.center, R @ exp.center + t, atol=1e-5)
+        np.testing.assert_allclose(obj.rotation, R @ exp.rotation, atol=1e-5)
+        np.testing.assert_allclose(obj.extents, exp.extents, atol=1e-5)
+        assert inside_box(obj, exp.vertices @ R.T + t)
+    corners = np.array([[x, y, z] for x in scene.bounds[:, 0] for y in scene.bounds[:, 1] for z in scene.bounds[:, 2]])
+    np.testing.assert_allclose(moved.bounds, [(corners @ R.T + t).min(0), (corners @ R.T + t).max(0)], atol=1e-12)
+    np.testing.assert_allclose(scene.vertices, fx.world_vertices, atol=1e-6)  # the original is untouched
+    for bad in (axis_angle((1, 0, 0), 0.3), np.diag([1.0, -1.0, 1.0]), 2 * np.eye(3)):  # tilt, mirror, scale
+        with pytest.raises(ValueError, match="rotation about"):
+            scene.transformed(bad, t)
+
+
+def test_transformed_scannet_aabb_and_yaw_follow_the_box(tmp_path):
+    fx = scannet_scene(tmp_path)
+    R, t = np.array([[0.0, -1, 0], [1, 0, 0], [0, 0, 1]]), np.array([3.0, -1.0, 0.0])
+    moved = load_scene(fx.root).transformed(R, t)
+    for oid, exp in fx.objects.items():
+        obj = moved.objects[oid]
+        v = exp.vertices @ R.T + t
+        np.testing.assert_allclose(obj.attributes["aabb"], [v.min(0), v.max(0)], atol=1e-5)
+        np.testing.assert_allclose(yaw_matrix(obj.attributes["yaw"]), obj.rotation, atol=1e-9)
+    assert moved.objects[2].attributes["yaw"] == pytest.approx(SCANNET_YAW + math.pi / 2)
+
+
+# ---------------------------------------------------------------------------------------------
 # load_scene dispatch
 # ---------------------------------------------------------------------------------------------
 
@@ -310,3 +354,124 @@ def test_corruption_raises_naming_the_file(tmp_path, dataset, case):
         load_scene(fx.root)
     assert err.value.path == str(fx.files[which])
     assert fx.files[which].name in str(err.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ids and counts that do not fit: SceneFormatError naming the file and the field
+# ---------------------------------------------------------------------------------------------
+
+
+def _edit_group(fx, fn):
+    _edit_json(fx.files["aggregation"], lambda d: fn(d["segGroups"][1]))
+
+
+def _v1_id(fx, value):
+    """The aggregation as the v1 tool writes it (no objectId), group 1 with ``id`` = ``value``."""
+    def edit(d):
+        for g in d["segGroups"]:
+            g.pop("objectId")
+        d["segGroups"][1]["id"] = value
+    _edit_json(fx.files["aggregation"], edit)
+
+
+def _replica_class_id(value):
+    def edit(d):
+        d["objects"][1]["class_id"] = value
+        d["objects"][1].pop("class_name")  # so the class id is looked up
+    return lambda fx: _edit_json(fx.files["info"], edit)
+
+
+def _id_to_label_entry(fx):
+    def edit(d):
+        d["id_to_label"][5] = [2]
+        del d["objects"][1]["class_id"], d["objects"][1]["class_name"]  # fall back to id_to_label[5]
+    _edit_json(fx.files["info"], edit)
+
+
+# dataset, file, field named in the message, corruption. Before these were checked, objectId 2**32
+# wrapped to 0 in int32 (the wall merged into the floor), 2**31 raised KeyError, 2**70 and segment
+# 2**70 OverflowError, list-valued class ids TypeError, the id "²" ValueError, and segIndices 1.5
+# was truncated to 1.
+FIELD_CORRUPTIONS = {
+    "objectId 2**31": ("scannet", "aggregation", "segGroups[1].objectId",
+                       lambda fx: _edit_group(fx, lambda g: g.update(objectId=2**31))),
+    "objectId 2**32 wraps to 0": ("scannet", "aggregation", "segGroups[1].objectId",
+                                  lambda fx: _edit_group(fx, lambda g: g.update(objectId=2**32))),
+    "objectId 2**70": ("scannet", "aggregation", "segGroups[1].objectId",
+                       lambda fx: _edit_group(fx, lambda g: g.update(objectId=2**70))),
+    "v1 id 2**32 as a string": ("scannet", "aggregation", "segGroups[1].id", lambda fx: _v1_id(fx, str(2**32))),
+    "v1 id a superscript digit": ("scannet", "aggregation", "segGroups[1].id", lambda fx: _v1_id(fx, "\u00b2")),
+    "segment 2**70": ("scannet", "aggregation", "segGroups[1].segments",
+                      lambda fx: _edit_group(fx, lambda g: g["segments"].append(2**70))),
+    "segment 2**63": ("scannet", "aggregation", "segGroups[1].segments",
+                      lambda fx: _edit_group(fx, lambda g: g["segments"].append(2**63))),
+    "segIndices 1.5": ("scannet", "segs", "segIndices", lambda fx: _edit_json(
+        fx.files["segs"], lambda d: d["segIndices"].__setitem__(0, d["segIndices"][0] + 0.5))),
+    "segIndices 2**64": ("scannet", "segs", "segIndices", lambda fx: _edit_json(
+        fx.files["segs"], lambda d: d["segIndices"].__setitem__(0, 2**64 - 1))),
+    "replica object id 2**31": ("replica", "info", "objects[1].id", lambda fx: _edit_json(
+        fx.files["info"], lambda d: d["objects"][1].update(id=2**31))),
+    "replica object id 2**70": ("replica", "info", "objects[1].id", lambda fx: _edit_json(
+        fx.files["info"], lambda d: d["objects"][1].update(id=2**70))),
+    "replica class_id a list": ("replica", "info", "objects[1].class_id", _replica_class_id([2])),
+    "replica class_id 2.5": ("replica", "info", "objects[1].class_id", _replica_class_id(2.5)),
+    "replica classes id a list": ("replica", "info", "classes[0].id", lambda fx: _edit_json(
+        fx.files["info"], lambda d: d["classes"][0].update(id=[1]))),
+    "replica id_to_label entry a list": ("replica", "info", "id_to_label[5]", _id_to_label_entry),
+}
+
+
+@pytest.mark.parametrize("case", FIELD_CORRUPTIONS)
+def test_out_of_range_and_non_integer_ids_name_file_and_field(tmp_path, case):
+    dataset, which, name, corrupt = FIELD_CORRUPTIONS[case]
+    fx = (replica_scene if dataset == "replica" else scannet_scene)(tmp_path)
+    corrupt(fx)
+    with pytest.raises(SceneFormatError) as err:
+        load_scene(fx.root)
+    assert err.value.path == str(fx.files[which])
+    assert f"'{name}'" in str(err.value)
+
+
+def _huge_count_ascii(path):
+    write_ply(path, np.eye(3), [[0, 1, 2]], text=True)
+    _set_header_count(path, "vertex", 2_000_000_000 - 3)
+
+
+def _huge_count_binary_two_lists(path):
+    """A binary face element with two list properties, which plyfile cannot memory-map and reads
+    row by row into an array allocated for the header's count first."""
+    header = ("ply\nformat binary_little_endian 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
+              "property float z\nproperty uchar red\nproperty uchar green\nproperty uchar blue\n"
+              "element face 2000000000\nproperty list uchar int vertex_indices\n"
+              "property list uchar float texcoord\nend_header\n")
+    v = np.zeros(3, dtype=[("xyz", "<f4", (3,)), ("rgb", "u1", (3,))])
+    f = np.zeros(1, dtype=[("n", "u1"), ("idx", "<i4", (3,)), ("m", "u1")])
+    f["n"], f["idx"] = 3, [0, 1, 2]
+    path.write_bytes(header.encode("ascii") + v.tobytes() + f.tobytes())
+
+
+@pytest.mark.parametrize("write", [_huge_count_ascii, _huge_count_binary_two_lists])
+def test_ply_count_larger_than_the_file_is_rejected_before_allocating(tmp_path, write):
+    path = tmp_path / "mesh.ply"
+    write(path)
+    with pytest.raises(SceneFormatError, match="count 2000000000") as err:  # was MemoryError
+        read_ply_mesh(path)
+    assert err.value.path == str(path) and "element '" in str(err.value)
+
+
+def test_exact_ascii_ply_sizes_still_load(tmp_path):
+    """The size check's lower bound is tight: one-digit values and no final newline still load."""
+    path = tmp_path / "mesh.ply"
+    body = "0 0 0 1 1 1\n1 0 0 1 1 1\n0 1 0 1 1 1\n3 0 1 2"
+    path.write_text("ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
+                    "property float z\nproperty uchar red\nproperty uchar green\nproperty uchar blue\n"
+                    "element face 1\nproperty list uchar int vertex_indices\nend_header\n" + body)
+    mesh = read_ply_mesh(path)
+    np.testing.assert_array_equal(mesh.triangles, [[0, 1, 2]])
+
+
+def test_helpers_still_importable_from_loaders():
+    """The PLY/JSON helpers moved to formats; the old import path keeps working."""
+    for name in ("PlyMesh", "fan_triangulate", "field", "floor_height", "group_indices", "read_json",
+                 "read_ply_mesh", "room_bounds", "vector"):
+        assert getattr(loaders, name) is getattr(formats, name)

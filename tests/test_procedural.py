@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from itertools import combinations
 
@@ -206,6 +207,61 @@ def test_every_object_visible_from_free_space():
                 if seen:
                     break
             assert seen, f"{name}: {o.category} {i} is not visible from free space"
+
+
+def _turn_degrees(rotation: np.ndarray) -> int:
+    return int(round(np.degrees(np.arctan2(rotation[1, 0], rotation[0, 0])))) % 360
+
+
+def test_placement_is_a_quarter_turn_and_offset_fixed_by_the_name():
+    quarter_turns = [np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]], float) for c, s in ((1, 0), (0, 1), (-1, 0), (0, -1))]
+    turns = set()
+    for name in NAMES:
+        R, t = P.room_placement(name)
+        assert any(np.array_equal(R, q) for q in quarter_turns), R  # exact: walls stay axis-aligned
+        assert t[2] == 0.0 and (np.abs(t[:2]) <= P.MAX_OFFSET).all()
+        turns.add(_turn_degrees(R))
+        again = P.room_placement(name.split(":")[1])
+        assert np.array_equal(again[0], R) and np.array_equal(again[1], t)
+    assert turns == {0, 90, 180, 270}
+    # The point of the placement: room-frame coordinates are no longer all positive.
+    assert any((make_scene(n).bounds[0, :2] < 0).any() for n in NAMES)
+    assert all(make_scene(n).floor_height == 0.0 for n in NAMES)
+
+
+def test_placement_moves_the_room_without_changing_its_layout():
+    """A room is its room-frame build (corner at the origin) moved rigidly by room_placement: same
+    objects, categories, extents, faces, colours and relations; vertices and boxes mapped through it."""
+    by_turn = {}
+    for n in NAMES:
+        by_turn.setdefault(_turn_degrees(P.room_placement(n)[0]), n.split(":")[1])
+    for name in (by_turn[90], by_turn[180]):
+        # The layout seed stays what it was before the placement existed (GENERATOR_VERSION 1).
+        assert P.scene_seed(name) == int.from_bytes(hashlib.sha256(f"{name}-v1".encode()).digest()[:8], "little")
+        kind, index = name.rsplit("-", 1)
+        ref = P._build_room(kind, int(index))
+        sc = make_scene(name)
+        R, t = P.room_placement(name)
+        np.testing.assert_array_equal(ref.bounds[0], [0, 0, 0])
+        assert sorted(sc.objects) == sorted(ref.objects)
+        for i, o in sc.objects.items():
+            r = ref.objects[i]
+            assert o.category == r.category and o.attributes == r.attributes
+            np.testing.assert_array_equal(o.extents, r.extents)
+            np.testing.assert_array_equal(o.face_indices, r.face_indices)
+            np.testing.assert_allclose(o.center, R @ r.center + t, atol=1e-12)
+            np.testing.assert_allclose(o.rotation, R @ r.rotation, atol=1e-12)
+        np.testing.assert_allclose(sc.vertices, ref.vertices.astype(np.float64) @ R.T + t, rtol=0, atol=1e-5)
+        assert np.array_equal(sc.faces, ref.faces) and np.array_equal(sc.colors, ref.colors)
+        assert np.array_equal(sc.face_object, ref.face_object) and sc.relations == ref.relations
+        corners = np.array([[x, y, z] for x in ref.bounds[:, 0] for y in ref.bounds[:, 1] for z in ref.bounds[:, 2]])
+        moved = corners @ R.T + t
+        np.testing.assert_allclose(sc.bounds, [moved.min(0), moved.max(0)], atol=1e-12)
+        # the bounds still hug the room: the floor spans them exactly on x and y
+        floor = next(o for o in sc.objects.values() if o.category == "floor")
+        fv = sc.vertices[sc.faces[floor.face_indices].ravel()]
+        np.testing.assert_allclose(fv[:, :2].min(0), sc.bounds[0, :2], atol=1e-5)
+        np.testing.assert_allclose(fv[:, :2].max(0), sc.bounds[1, :2], atol=1e-5)
 
 
 def test_stats_table():

@@ -1,4 +1,4 @@
-"""One entry point for every scene source, plus the PLY/JSON plumbing the dataset loaders share.
+"""One entry point for every scene source.
 
 ``load_scene`` accepts:
 
@@ -8,23 +8,21 @@
   ``<scene>.txt`` meta file) — see :mod:`.scannet`;
 * ``"procedural:<name>"``, a generated room from :mod:`.procedural`.
 
-PLY files are read with ``plyfile``. Binary meshes whose polygons all have the same size are
-memory-mapped (plyfile's ``known_list_len``), so a million-face mesh loads in well under a second;
-meshes that mix polygon sizes fall back to plyfile's per-row reader. Every problem with a file
-raises :class:`SceneFormatError` naming the file and, where there is one, the field.
+The PLY/JSON plumbing the dataset loaders share lives in :mod:`.formats`; its public helpers are
+re-exported here, where they were defined before, so existing imports keep working.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from plyfile import PlyData, PlyElementParseError, PlyHeaderParseError, PlyParseError
-
+# Re-exported for callers that import them from here (see the module docstring).
+from .formats import (PlyMesh, fan_triangulate, field, floor_height, group_indices, read_json,  # noqa: F401
+                      read_ply_mesh, room_bounds, vector)
 from .model import Scene, SceneFormatError
+from .replica import is_replica_dir, load_replica
+from .scannet import is_scannet_dir, load_scannet
 
 PROCEDURAL_PREFIX = "procedural:"
 
@@ -42,16 +40,12 @@ def load_scene(path_or_name: str | os.PathLike) -> Scene:
         name = spec[len(PROCEDURAL_PREFIX):]
         if not name:
             raise ValueError(f"{spec!r}: give a generated scene name after 'procedural:'")
-        from .procedural import make_scene  # lazy: the generator is independent of the loaders
+        from .procedural import make_scene  # lazy: the generator is heavy and needs none of the loaders
 
         return make_scene(name)
     path = Path(spec)
     if not path.exists():
         raise SceneFormatError(path, f"no such file or directory; expected {ACCEPTED_FORMATS}")
-    # Imported here because both modules import the helpers below from this one.
-    from .replica import is_replica_dir, load_replica
-    from .scannet import is_scannet_dir, load_scannet
-
     directory = _scene_dir_of_file(path) if path.is_file() else path
     if is_replica_dir(directory):
         return load_replica(directory)
@@ -67,302 +61,3 @@ def _scene_dir_of_file(path: Path) -> Path:
     if path.name.endswith(("_vh_clean_2.ply", ".aggregation.json", ".segs.json")):
         return path.parent
     raise SceneFormatError(path, f"not a scene file; expected {ACCEPTED_FORMATS}")
-
-
-# ---------------------------------------------------------------------------------------------
-# JSON
-# ---------------------------------------------------------------------------------------------
-
-
-def read_json(path: Path) -> dict:
-    """A JSON object from ``path``; missing or malformed files raise :class:`SceneFormatError`."""
-    if not path.is_file():
-        raise SceneFormatError(path, "missing file")
-    try:
-        with open(path, "rb") as f:
-            data = json.load(f)
-    except json.JSONDecodeError as e:
-        raise SceneFormatError(path, f"malformed JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
-    except (UnicodeDecodeError, OSError) as e:
-        raise SceneFormatError(path, f"unreadable JSON: {e}") from None
-    if not isinstance(data, dict):
-        raise SceneFormatError(path, f"expected a JSON object at the top level, got {type(data).__name__}")
-    return data
-
-
-def field(obj: dict, key: str, path: Path, where: str):
-    """``obj[key]``, or a :class:`SceneFormatError` naming the file and the dotted field."""
-    if not isinstance(obj, dict) or key not in obj:
-        raise SceneFormatError(path, f"missing field '{where}{key}'")
-    return obj[key]
-
-
-def vector(value, n: int, path: Path, name: str) -> np.ndarray:
-    """``value`` as a finite float64 vector of length ``n``, or a :class:`SceneFormatError`."""
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise SceneFormatError(path, f"field '{name}' must be {n} numbers, got {value!r}") from None
-    if arr.shape != (n,) or not np.all(np.isfinite(arr)):
-        raise SceneFormatError(path, f"field '{name}' must be {n} finite numbers, got {value!r}")
-    return arr
-
-
-# ---------------------------------------------------------------------------------------------
-# PLY
-# ---------------------------------------------------------------------------------------------
-
-_PLY_TYPE_SIZES = {
-    "char": 1, "int8": 1, "uchar": 1, "uint8": 1, "short": 2, "int16": 2, "ushort": 2, "uint16": 2,
-    "int": 4, "int32": 4, "uint": 4, "uint32": 4, "float": 4, "float32": 4, "double": 8, "float64": 8,
-}
-_PLY_NUMPY = {
-    "char": "i1", "int8": "i1", "uchar": "u1", "uint8": "u1", "short": "i2", "int16": "i2",
-    "ushort": "u2", "uint16": "u2", "int": "i4", "int32": "i4", "uint": "u4", "uint32": "u4",
-}
-_FACE_LIST_NAMES = ("vertex_indices", "vertex_index")
-
-
-@dataclass
-class PlyMesh:
-    """A PLY mesh triangulated: float64 vertices, uint8 colours, int64 triangles.
-
-    ``triangle_polygon`` maps each triangle to the polygon (PLY face row) it came from, so per-face
-    properties in ``face_props`` (one value per polygon) expand with ``face_props[k][triangle_polygon]``.
-    """
-
-    vertices: np.ndarray
-    colors: np.ndarray
-    triangles: np.ndarray
-    triangle_polygon: np.ndarray
-    face_props: dict
-    num_polygons: int
-
-
-@dataclass
-class _Header:
-    """What ``_scan_header`` learns from a PLY header: format, data offset, element layout."""
-
-    binary: str | None  # "<" / ">" for binary files, None for ASCII
-    data_offset: int
-    elements: list  # [(name, count, [property words after "property"])]
-
-
-def read_ply_mesh(path: Path, face_scalars: tuple[str, ...] = ()) -> PlyMesh:
-    """Read a coloured polygon mesh and fan-triangulate it; ``face_scalars`` are required per-face
-    properties (e.g. ``object_id``) returned in ``face_props``."""
-    if not path.is_file():
-        raise SceneFormatError(path, "missing file")
-    ply = _read_plydata(path)
-    names = [el.name for el in ply.elements]
-    for required in ("vertex", "face"):
-        if required not in names:
-            raise SceneFormatError(path, f"no '{required}' element in the PLY header")
-    vertex, face = ply["vertex"], ply["face"]
-    vertices = np.stack([_prop(vertex, path, k).astype(np.float64) for k in "xyz"], axis=1)
-    if not np.all(np.isfinite(vertices)):
-        raise SceneFormatError(path, "vertex positions (x, y, z) contain NaN or infinity")
-    colors = np.stack([_color(_prop(vertex, path, k)) for k in ("red", "green", "blue")], axis=1)
-    list_name = next((n for n in _FACE_LIST_NAMES if n in face), None)
-    if list_name is None:
-        raise SceneFormatError(path, "missing face property 'vertex_indices'")
-    props = {k: np.array(_prop(face, path, k)) for k in face_scalars}  # a copy, not a view of the mmap
-    triangles, tri_poly = fan_triangulate(face[list_name], len(vertices), path, f"face.{list_name}")
-    return PlyMesh(vertices, colors, triangles, tri_poly, props, face.count)
-
-
-def _prop(element, path: Path, name: str) -> np.ndarray:
-    if name not in element:
-        raise SceneFormatError(path, f"missing {element.name} property '{name}'")
-    return element[name]
-
-
-def _color(channel: np.ndarray) -> np.ndarray:
-    """uint8 colour channel; float colours (0..1) are scaled, wider integers clipped."""
-    if np.issubdtype(channel.dtype, np.floating):
-        return np.clip(np.rint(channel * 255.0), 0, 255).astype(np.uint8)
-    return np.clip(channel, 0, 255).astype(np.uint8)
-
-
-def _read_plydata(path: Path) -> PlyData:
-    """plyfile's parse, memory-mapped when every polygon has the first polygon's size."""
-    header = _scan_header(path)
-    known = _known_list_len(path, header)
-    size = path.stat().st_size
-    try:
-        with open(path, "rb") as f:
-            try:
-                ply = PlyData.read(f, known_list_len=known)
-            except PlyElementParseError as e:
-                # The first polygon's size does not hold for all of them: mixed polygon sizes, which
-                # only the per-row reader handles. Retry only when the file could hold the faces at
-                # all, so a truncated mesh fails fast instead of being parsed row by row.
-                if not known or not _may_be_mixed(e, header, size):
-                    raise
-                f.seek(0)
-                ply = PlyData.read(f, mmap=False)
-            if header is not None and header.binary:  # plyfile closes the file after an ASCII read
-                _check_trailing(f, path, header, f.tell(), size)
-    except SceneFormatError:
-        raise
-    except PlyElementParseError as e:
-        raise SceneFormatError(path, f"truncated or corrupt PLY data ({e})") from None
-    except PlyHeaderParseError as e:
-        raise SceneFormatError(path, f"malformed PLY header ({e})") from None
-    except (PlyParseError, ValueError, OSError, EOFError) as e:
-        raise SceneFormatError(path, f"unreadable PLY file ({type(e).__name__}: {e})") from None
-    return ply
-
-
-def _may_be_mixed(err: PlyElementParseError, header: _Header | None, size: int) -> bool:
-    if err.message == "unexpected list length":
-        return True
-    if err.message != "early end-of-file" or header is None:
-        return False
-    # Smallest possible size: every polygon a triangle.
-    need = header.data_offset
-    for name, count, props in header.elements:
-        row = 0
-        for p in props:
-            if p[0] == "list":
-                row += _PLY_TYPE_SIZES[p[1]] + 3 * _PLY_TYPE_SIZES[p[2]]
-            else:
-                row += _PLY_TYPE_SIZES[p[0]]
-        need += count * row
-    return size >= need
-
-
-def _check_trailing(f, path: Path, header: _Header, end: int, size: int) -> None:
-    """Bytes after the last element mean the header's counts disagree with the data."""
-    if end >= size:
-        return
-    f.seek(end)
-    tail = f.read(65)
-    if len(tail) > 64 or tail.strip(b" \t\r\n"):
-        counts = ", ".join(f"{name} {count}" for name, count, _ in header.elements)
-        raise SceneFormatError(
-            path, f"{size - end} bytes of data after the last element: the header's element counts "
-                  f"({counts}) do not match the data (face count mismatch?)")
-
-
-def _scan_header(path: Path) -> _Header | None:
-    """A light look at the header (plyfile does the real parse); None if it is unusual."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(1 << 16)
-        end = head.find(b"end_header")
-        newline = head.find(b"\n", end)
-        if end < 0 or newline < 0:
-            return None
-        fmt, elements = None, []
-        for line in head[:end].decode("ascii", "replace").splitlines():
-            words = line.split()
-            if not words:
-                continue
-            if words[0] == "format":
-                fmt = words[1]
-            elif words[0] == "element":
-                elements.append((words[1], int(words[2]), []))
-            elif words[0] == "property" and elements:
-                elements[-1][2].append(words[1:])
-        order = {"binary_little_endian": "<", "binary_big_endian": ">"}.get(fmt)
-        return _Header(order, newline + 1, elements)
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _known_list_len(path: Path, header: _Header | None) -> dict:
-    """``{"face": {list_name: n}}`` with n the first polygon's size, when it can be found cheaply."""
-    if header is None or header.binary is None:
-        return {}
-    offset = header.data_offset
-    try:
-        for name, count, props in header.elements:
-            if name != "face":
-                if any(p[0] == "list" for p in props):
-                    return {}
-                offset += count * sum(_PLY_TYPE_SIZES[p[0]] for p in props)
-                continue
-            lists = [p for p in props if p[0] == "list"]
-            if count == 0 or len(lists) != 1 or lists[0][3] not in _FACE_LIST_NAMES:
-                return {}
-            for p in props:
-                if p[0] == "list":
-                    dtype = np.dtype(header.binary + _PLY_NUMPY[p[1]])
-                    with open(path, "rb") as f:
-                        f.seek(offset)
-                        raw = f.read(dtype.itemsize)
-                    if len(raw) < dtype.itemsize:
-                        return {}
-                    return {"face": {p[3]: int(np.frombuffer(raw, dtype)[0])}}
-                offset += _PLY_TYPE_SIZES[p[0]]
-    except (KeyError, IndexError, OSError):
-        return {}
-    return {}
-
-
-def fan_triangulate(polygons: np.ndarray, num_vertices: int, path: Path, name: str):
-    """Triangles ``(v0, vi, vi+1)`` of each polygon and the polygon index of each triangle.
-
-    ``polygons`` is an (F, n) integer array (fixed size) or an object array of index arrays. Faces
-    with fewer than 3 vertices yield no triangles. Indices outside ``[0, num_vertices)`` raise.
-    """
-    if polygons.dtype == object:
-        # Mixed sizes: only reached from plyfile's per-row reader, already a loop over faces.
-        lengths = np.fromiter((len(p) for p in polygons), dtype=np.int64, count=len(polygons))
-        flat = np.concatenate(list(polygons)).astype(np.int64) if len(polygons) else np.zeros(0, np.int64)
-    else:
-        polygons = np.asarray(polygons).reshape(len(polygons), -1)
-        lengths = np.full(len(polygons), polygons.shape[1], dtype=np.int64)
-        flat = polygons.astype(np.int64).ravel()
-    if flat.size and (flat.min() < 0 or flat.max() >= num_vertices):
-        bad = int(np.flatnonzero((flat < 0) | (flat >= num_vertices))[0])
-        row = int(np.searchsorted(np.cumsum(lengths), bad, side="right"))
-        raise SceneFormatError(path, f"{name}: face {row} refers to vertex {int(flat[bad])}, "
-                                     f"outside [0, {num_vertices})")
-    if polygons.dtype != object and lengths.size and lengths[0] == 3:
-        return flat.reshape(-1, 3), np.arange(len(lengths), dtype=np.int64)
-    starts = np.cumsum(lengths) - lengths
-    per_poly = np.maximum(lengths - 2, 0)
-    tri_poly = np.repeat(np.arange(len(lengths), dtype=np.int64), per_poly)
-    first_tri = np.cumsum(per_poly) - per_poly
-    j = np.arange(len(tri_poly), dtype=np.int64) - first_tri[tri_poly] + 1  # fan step 1..n-2
-    s = starts[tri_poly]
-    triangles = np.stack([flat[s], flat[s + j], flat[s + j + 1]], axis=1)
-    return triangles, tri_poly
-
-
-# ---------------------------------------------------------------------------------------------
-# Shared scene helpers
-# ---------------------------------------------------------------------------------------------
-
-
-def group_indices(labels: np.ndarray) -> dict[int, np.ndarray]:
-    """``{label: sorted indices}`` for every label except -1, without a Python loop over items."""
-    order = np.argsort(labels, kind="stable")
-    ids, starts = np.unique(labels[order], return_index=True)
-    parts = np.split(order, starts[1:])
-    return {int(i): p for i, p in zip(ids, parts) if i != -1}
-
-
-def floor_height(vertices: np.ndarray, floor_vertex_mask: np.ndarray | None, robust: bool) -> float:
-    """Median z of floor-labelled vertices if any, else the lowest z (robust: 0.5th percentile)."""
-    if floor_vertex_mask is not None and floor_vertex_mask.any():
-        return float(np.median(vertices[floor_vertex_mask, 2]))
-    if len(vertices) == 0:
-        return 0.0
-    return float(np.percentile(vertices[:, 2], 0.5) if robust else vertices[:, 2].min())
-
-
-def room_bounds(vertices: np.ndarray, floor_z: float, robust: bool) -> np.ndarray:
-    """(2, 3) room extent; robust bounds use the 0.1/99.9 percentiles so stray scan fragments
-    outside the room do not inflate it. The lower z is never above the floor."""
-    if len(vertices) == 0:
-        return np.zeros((2, 3))
-    if robust:
-        lo, hi = np.percentile(vertices, [0.1, 99.9], axis=0)
-    else:
-        lo, hi = vertices.min(0), vertices.max(0)
-    lo = lo.copy()
-    lo[2] = min(lo[2], floor_z)
-    return np.stack([lo, hi])

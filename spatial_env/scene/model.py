@@ -109,6 +109,37 @@ class Scene:
         used, inverse = np.unique(faces, return_inverse=True)
         return self.vertices[used], inverse.reshape(-1, 3).astype(np.int32)
 
+    def transformed(self, rotation: np.ndarray, translation: np.ndarray) -> Scene:
+        """A copy of the scene moved rigidly by ``p -> rotation @ p + translation``.
+
+        ``rotation`` must turn about +Z only: the model is Z up and ``floor_height`` is a z value
+        (it shifts by the z translation). Vertices, object boxes (centre and axes) and ``bounds``
+        move; the new bounds are the axis-aligned box of the old bounds' moved corners, as tight as
+        before for quarter turns and looser otherwise. Ids, faces, colours, per-face objects and
+        relations are unchanged; of the attributes, the world-frame ``aabb`` and ``yaw`` (ScanNet
+        objects) move with the box, the rest are copied.
+        """
+        R = np.asarray(rotation, dtype=np.float64)
+        t = np.asarray(translation, dtype=np.float64)
+        if R.shape != (3, 3) or t.shape != (3,):
+            raise ValueError(f"rotation must be 3x3 and translation 3 numbers, got {R.shape} and {t.shape}")
+        if not (np.allclose(R.T @ R, np.eye(3), atol=1e-9) and np.allclose(R[:, 2], [0, 0, 1], atol=1e-9)
+                and np.linalg.det(R) > 0):  # a mirror would also turn every triangle inside out
+            raise ValueError(f"rotation must be a rotation about +Z (the scene is Z up), got {R.tolist()}")
+        turn = float(np.arctan2(R[1, 0], R[0, 0]))
+        objects = {}
+        for oid, o in self.objects.items():
+            attrs = dict(o.attributes)
+            if "aabb" in attrs:
+                attrs["aabb"] = _moved_aabb(np.asarray(attrs["aabb"], np.float64), R, t)
+            if "yaw" in attrs:
+                attrs["yaw"] = float((attrs["yaw"] + turn + np.pi) % (2 * np.pi) - np.pi)
+            objects[oid] = SceneObject(o.id, o.category, R @ o.center + t, o.extents.copy(), R @ o.rotation,
+                                       o.face_indices, attrs)
+        return Scene(self.scene_id, self.vertices.astype(np.float64) @ R.T + t, self.faces.copy(),
+                     self.colors.copy(), self.face_object.copy(), objects, _moved_aabb(self.bounds, R, t),
+                     self.floor_height + float(t[2]), self.source, list(self.relations))
+
     @cached_property
     def content_hash(self) -> str:
         """SHA-256 (hex, 16 chars) of the geometry, colours, ids and object table: a cache key."""
@@ -128,3 +159,10 @@ class Scene:
         """One line: id, source, triangles, objects."""
         return (f"{self.scene_id} [{self.source}] {self.num_triangles:,} triangles, "
                 f"{len(self.object_ids())} objects ({len(self.objects)} with structure)")
+
+
+def _moved_aabb(aabb: np.ndarray, R: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The axis-aligned box (2, 3) around the 8 corners of ``aabb`` moved by ``p -> R @ p + t``."""
+    corners = np.array([[aabb[i, 0], aabb[j, 1], aabb[k, 2]] for i in (0, 1) for j in (0, 1) for k in (0, 1)])
+    moved = corners @ R.T + t
+    return np.stack([moved.min(0), moved.max(0)])

@@ -11,6 +11,13 @@ Relations recorded in ``Scene.relations``: ``("on", a, b)`` when ``a`` rests on 
 ``attributes`` hold ``model`` (equal strings mean identical geometry and colours), ``placement``
 (``floor``, ``wall``, ``ceiling``, ``surface``, ``structure``), ``support`` (id, for ``surface``) and
 ``room_type``.
+
+The layout is built in the room frame (a corner at the origin, walls along +x and +y), then the finished
+room is moved rigidly by :func:`room_placement`: a turn by a multiple of 90 degrees about the vertical
+and a horizontal offset of up to 4 m, both fixed by the name, so camera positions are not all positive
+from one corner. Turns are quarter turns so that the walls stay axis-aligned, as in Replica and aligned
+ScanNet rooms: ``Scene.bounds``, which the view samplers and :mod:`.walkable` take as the room, stays
+tight around it (a continuous yaw would leave empty margins outside the walls inside the box).
 """
 
 from __future__ import annotations
@@ -27,7 +34,15 @@ from .build import SceneBuilder
 from .model import Scene
 from .primitives import Mesh, box, speckle, value_noise
 
-GENERATOR_VERSION = 1
+#: Version of the generated scenes, part of their cache identity: bump it when any room changes.
+#: 2: rooms are placed with a random quarter turn and offset (same layouts as 1).
+GENERATOR_VERSION = 2
+#: Tag in each room's layout seed, kept when GENERATOR_VERSION moves so that names keep their layouts.
+LAYOUT_SEED_TAG = "v1"
+#: Tag of the placement seed: its own random stream, so drawing the placement leaves the layout alone.
+PLACEMENT_SEED_TAG = "placement-v1"
+#: Largest horizontal offset of a room's corner from the origin, per axis (m).
+MAX_OFFSET = 4.0
 ROOM_TYPES = ("bedroom", "living_room", "kitchen", "office", "bathroom", "dining_room")
 #: How many default scenes each room type contributes (16 in all, as many as Rep2D-BEAT's scenes).
 DEFAULT_COUNTS = {"bedroom": 3, "living_room": 3, "kitchen": 3, "office": 3, "bathroom": 2, "dining_room": 2}
@@ -1285,14 +1300,35 @@ def _parse(name: str) -> tuple[str, int]:
     )
 
 
+def _name_seed(kind: str, index: int, tag: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{kind}-{index}-{tag}".encode()).digest()[:8], "little")
+
+
 def scene_seed(name: str) -> int:
-    """The fixed seed behind a scene name (stable across Python versions and machines)."""
+    """The fixed layout seed behind a scene name (stable across Python versions and machines)."""
     kind, index = _parse(name)
-    return int.from_bytes(hashlib.sha256(f"{kind}-{index}-v{GENERATOR_VERSION}".encode()).digest()[:8], "little")
+    return _name_seed(kind, index, LAYOUT_SEED_TAG)
+
+
+def room_placement(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(rotation, translation) taking the room frame to the scene frame: a quarter turn about +Z and an
+    offset uniform in [-MAX_OFFSET, MAX_OFFSET] m on x and y (z stays, so the floor stays at 0)."""
+    kind, index = _parse(name)
+    rng = np.random.default_rng(_name_seed(kind, index, PLACEMENT_SEED_TAG))
+    cos, sin = ((1, 0), (0, 1), (-1, 0), (0, -1))[int(rng.integers(4))]
+    # Written out rather than from cos/sin of the angle: exact zeros keep the walls exactly axis-aligned.
+    rotation = np.array([[cos, -sin, 0], [sin, cos, 0], [0, 0, 1]], dtype=np.float64)
+    dx, dy = rng.uniform(-MAX_OFFSET, MAX_OFFSET, 2)
+    return rotation, np.array([dx, dy, 0.0])
 
 
 @functools.lru_cache(maxsize=32)
 def _make_scene(kind: str, index: int) -> Scene:
+    return _build_room(kind, index).transformed(*room_placement(f"{kind}-{index}"))
+
+
+def _build_room(kind: str, index: int) -> Scene:
+    """The room in its own frame, before :func:`room_placement` moves it (uncached)."""
     name = f"{kind}-{index}"
     rng = np.random.default_rng(scene_seed(name))
     room = _Room(name, kind, rng)
@@ -1304,7 +1340,7 @@ def _make_scene(kind: str, index: int) -> Scene:
     _main_light(room)
     _next_to(room)
     scene = room.b.build(bounds=[[0.0, 0.0, 0.0], [room.W, room.D, room.H]], floor_height=0.0)
-    _bake_contact_shadows(scene)
+    _bake_contact_shadows(scene)  # reads only bounds and boxes, so it holds in any wall-aligned frame
     return scene
 
 

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .loaders import (PlyMesh, field, floor_height, group_indices, read_json, read_ply_mesh, room_bounds,
-                      vector)
+from .formats import (INT32_MAX, INT32_MIN, PlyMesh, field, floor_height, group_indices, integer, read_json,
+                      read_ply_mesh, room_bounds, vector)
 from .model import Scene, SceneFormatError, SceneObject
 
 DOWN = np.array([0.0, 0.0, -1.0])
@@ -146,12 +146,10 @@ def _object_table(info: dict, path: Path) -> dict:
     table = {}
     for i, obj in enumerate(objects):
         where = f"objects[{i}]."
-        oid = field(obj, "id", path, where)
-        if not isinstance(oid, int) or isinstance(oid, bool):
-            raise SceneFormatError(path, f"field '{where}id' must be an integer, got {oid!r}")
+        oid = integer(field(obj, "id", path, where), path, f"{where}id", INT32_MIN, INT32_MAX)
         if oid in table:
             raise SceneFormatError(path, f"field '{where}id': object id {oid} appears twice")
-        fallback = id_to_label[oid] if 0 <= oid < len(id_to_label) else None
+        fallback = (id_to_label[oid], f"id_to_label[{oid}]") if 0 <= oid < len(id_to_label) else (None, "")
         category, class_id = _category(obj, class_names, fallback, path, where)
         center, extents, rotation = _oriented_box(field(obj, "oriented_bbox", path, where), path,
                                                   where + "oriented_bbox.")
@@ -166,14 +164,19 @@ def _class_names(info: dict, path: Path) -> dict[int, str]:
         raise SceneFormatError(path, "field 'classes' must be a list")
     names = {}
     for i, c in enumerate(classes):
-        cid, name = field(c, "id", path, f"classes[{i}]."), field(c, "name", path, f"classes[{i}].")
-        names[cid] = str(name)
+        cid = integer(field(c, "id", path, f"classes[{i}]."), path, f"classes[{i}].id")
+        names[cid] = str(field(c, "name", path, f"classes[{i}]."))
     return names
 
 
-def _category(obj: dict, class_names: dict, fallback_class, path: Path, where: str):
-    """(name, class id): ``class_name``, else ``class_id`` (or ``id_to_label[id]``) in ``classes``."""
-    class_id = obj.get("class_id", fallback_class)
+def _category(obj: dict, class_names: dict, fallback: tuple, path: Path, where: str):
+    """(name, class id): ``class_name``, else ``class_id`` (or ``id_to_label[id]``) in ``classes``.
+
+    ``fallback`` is ``(class id from id_to_label or None, its field name)``.
+    """
+    class_id, source = (obj["class_id"], f"{where}class_id") if "class_id" in obj else fallback
+    if class_id is not None:  # a list or float here would fail the lookup below with a TypeError
+        class_id = integer(class_id, path, source)
     name = obj.get("class_name")
     if name is None and class_id in class_names:
         name = class_names[class_id]

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from .build import yaw_matrix
-from .loaders import floor_height, group_indices, read_json, read_ply_mesh, room_bounds
+from .formats import INT32_MAX, INT64_MAX, floor_height, group_indices, read_json, read_ply_mesh, room_bounds
 from .model import Scene, SceneFormatError, SceneObject
 
 LABEL_MAP_NAME = "scannetv2-labels.combined.tsv"
@@ -139,11 +139,19 @@ def _read_segments(path: Path, num_vertices: int) -> np.ndarray:
     data = read_json(path)
     if "segIndices" not in data:
         raise SceneFormatError(path, "missing field 'segIndices'")
+    bad = SceneFormatError(path, "field 'segIndices' must be a list of integers")
     try:
-        seg = np.asarray(data["segIndices"], dtype=np.int64)
-    except (TypeError, ValueError, OverflowError):
-        raise SceneFormatError(path, "field 'segIndices' must be a list of integers") from None
-    if seg.ndim != 1 or len(seg) != num_vertices:
+        seg = np.asarray(data["segIndices"])
+    except ValueError:  # ragged nesting
+        raise bad from None
+    if seg.dtype.kind == "f" and np.all(np.isfinite(seg) & (seg == np.rint(seg)) & (np.abs(seg) < 2.0**63)):
+        seg = seg.astype(np.int64)  # integral floats, accepted as for the aggregation's ids
+    # Anything else (1.5, strings, ids past int64 that numpy keeps as uint64 or objects) would be
+    # truncated or wrapped by a cast to int64.
+    if seg.ndim != 1 or seg.dtype.kind != "i":
+        raise bad
+    seg = seg.astype(np.int64, copy=False)
+    if len(seg) != num_vertices:
         raise SceneFormatError(path, f"field 'segIndices' has {seg.size} entries but the mesh has "
                                      f"{num_vertices} vertices")
     return seg
@@ -165,10 +173,13 @@ def read_aggregation(path: Path) -> dict[int, tuple[str, list[int], object]]:
             raise SceneFormatError(path, f"missing field '{where}.label'")
         if "segments" not in group:
             raise SceneFormatError(path, f"missing field '{where}.segments'")
-        segments = [_uint(s, path, f"{where}.segments") for s in _as_list(group["segments"], path, where)]
+        # Segment ids are matched against the int64 segIndices; object ids end up in int32 face_object.
+        segments = [_uint(s, path, f"{where}.segments", INT64_MAX)
+                    for s in _as_list(group["segments"], path, where)]
         raw_id = group.get("id")
         oid = group.get("objectId", raw_id)
-        oid = i if oid is None else _uint(oid, path, f"{where}.objectId" if "objectId" in group else f"{where}.id")
+        oid = i if oid is None else _uint(oid, path, f"{where}.objectId" if "objectId" in group else f"{where}.id",
+                                          INT32_MAX)
         if oid in out:
             raise SceneFormatError(path, f"field '{where}': object id {oid} appears twice")
         out[oid] = (label, segments, raw_id)
@@ -181,16 +192,18 @@ def _as_list(value, path: Path, where: str) -> list:
     return value
 
 
-def _uint(value, path: Path, name: str) -> int:
-    """A non-negative integer from an int or a numeric string (ScanNet's tools accept both)."""
+def _uint(value, path: Path, name: str, limit: int) -> int:
+    """An integer in ``[0, limit]`` from an int or a numeric string (ScanNet's tools accept both)."""
     if isinstance(value, bool):
         value = None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():  # isdigit() also passes "²", which int() rejects
         value = int(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or value < 0:
         raise SceneFormatError(path, f"field '{name}' must be a non-negative integer, got {value!r}")
+    if value > limit:
+        raise SceneFormatError(path, f"field '{name}' is {value}, outside the supported range [0, {limit}]")
     return value
 
 
