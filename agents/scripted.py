@@ -13,6 +13,11 @@ from .formats import answer_format, most_frequent, targets_and_answers
 FIT_STREAM = 1  # fit episodes use their own seed stream, so they never coincide with evaluation episodes
 
 
+def fit_seed(seed: int, k: int) -> int:
+    """The reset seed of fit episode ``k`` (a stream apart from the harness's evaluation seeds)."""
+    return int(np.random.SeedSequence([FIT_STREAM, int(seed), int(k)]).generate_state(1)[0])
+
+
 class RandomAgent(BaseAgent):
     """A valid random answer in the task's format (uniform box, percentage or position), seeded.
 
@@ -63,19 +68,18 @@ class PriorAgent(BaseAgent):
         self.task = self.task or infos[0]["task"]
         targets, answers = targets_and_answers(infos)
         try:
-            self.answer = answer_format(self.task).prior(targets)
+            prior = answer_format(self.task).prior
         except KeyError:
-            self.answer = most_frequent(answers)
+            prior = None
+        self.answer = prior(targets) if prior is not None else most_frequent(answers)
         self.needs_fit = False
         return self
 
     def fit(self, env, episodes: int = 200, seed: int = 0) -> "PriorAgent":
         """Run ``episodes`` training episodes of ``env`` (answering the reference) and fit the prior."""
-        from ..evaluation import episode_seed  # the harness owns the seed derivation
-
         infos = []
         for k in range(episodes):
-            _, info = env.reset(seed=episode_seed(seed, k, stream=FIT_STREAM))
+            _, info = env.reset(seed=fit_seed(seed, k))
             infos.append(info)
             terminated = False
             while not terminated:
@@ -130,6 +134,8 @@ class CopyLastAgent(BaseAgent):
 
     def act(self, observation: dict, info: dict | None = None) -> str:
         """The last context value, in the answer format."""
+        if self.format.last_context is None:
+            return self.fallback
         answer = self.format.last_context(observation["prompt"])
         return self.fallback if answer is None else answer
 

@@ -1,4 +1,4 @@
-"""Rep2D environment speed: view-bank build time per scene, and env steps per second from a built bank.
+"""Rep2D environment speed: frame-bank build time per scene, and env steps per second from a built bank.
 
 Usage: python benchmarks/env.py [--scene procedural:living_room-0] [--resolution 512] [--steps 3000]
 Targets on a 2-core machine: bank build <= 60 s for a default scene; >= 1000 steps/s from a built bank.
@@ -15,7 +15,7 @@ import gymnasium as gym
 
 import spatial_env  # noqa: F401
 from spatial_env.scene import load_scene
-from spatial_env.views import load_bank
+from spatial_env.frames import load_bank
 
 
 def main() -> None:
@@ -33,13 +33,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as cache:
         make = dict(scenes=[args.scene], cache_dir=cache, resolution=args.resolution, num_views=args.num_views,
                     progress=False)
-        # The env's own (YAML-merged) sampler config, so the timed bank is the one the envs then open.
-        config = gym.make("Rep2D-Bbox-v0", **make).unwrapped.sampler_config
+        # The env's own frame spec, so the timed bank is the one the envs then open.
+        spec = gym.make("Rep2D-Bbox-v0", **make).unwrapped.frame_spec
         t0 = time.perf_counter()
-        bank = load_bank(args.scene, config, cache_dir=cache, progress=False)
+        bank = load_bank(args.scene, spec, cache_dir=cache, progress=False)
         t_bank = time.perf_counter() - t0
         rows = [("scene load/generate", f"{t_scene:.2f} s"),
-                (f"bank build ({len(bank.objects)} objects, {len(bank.views)} views, "
+                (f"bank build ({len(bank.by_target)} objects, {len(bank)} views, "
                  f"{len(bank.index['skipped_objects'])} skipped)", f"{t_bank:.1f} s")]
         for env_id in ("Rep2D-Bbox-v0", "Rep2D-Exposure-v0", "Rep2D-CameraPose-v0"):
             env = gym.make(env_id, **make)

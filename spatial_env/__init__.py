@@ -1,9 +1,10 @@
 """spatial-env: Gymnasium environments for the 3D spatial understanding of vision-language models.
 
-Importing the package registers its environments (``Rep2D-Bbox-v0``, ...) with Gymnasium.
+Importing the package registers every task family's environments (``Rep2D-Bbox-v0``, ...) with
+Gymnasium; ``spatial-env list envs`` lists them.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .envs import ENV_IDS  # noqa: E402  (registers the environments)
 

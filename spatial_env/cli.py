@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any, Sequence
 
 DEMO_SCENE = "procedural:living_room-0"
 
@@ -71,14 +72,16 @@ def cmd_scenes(args) -> int:
 
 
 def cmd_show_episode(args) -> int:
-    """Save one episode as a contact sheet (context boxes green, the true query box red) and print its prompt."""
+    """Save one episode as its family pictures it (annotations and the truth) and print its prompt."""
     import gymnasium as gym
     import imageio.v3 as iio
 
     import spatial_env  # noqa: F401  (registers the envs)
 
     kwargs = json.loads(args.kwargs) if args.kwargs else {}
-    env = gym.make(args.env, render_mode="rgb_array", num_views=args.num_views, **kwargs)
+    if args.num_views is not None:
+        kwargs["num_views"] = args.num_views
+    env = gym.make(args.env, render_mode="rgb_array", **kwargs)
     _, info = env.reset(seed=args.seed)
     out = Path(args.out or f"{args.env}-seed{args.seed}.png")
     iio.imwrite(out, env.render())
@@ -88,15 +91,50 @@ def cmd_show_episode(args) -> int:
 
 
 def cmd_export(args) -> int:
-    """Write a task family's whole dataset to disk and print its statistics."""
-    from .export import export_rep2d
+    """Write an env's questions (or a family's whole dataset) to disk as images + JSONL."""
+    from .export import export_episodes
+    from .tasks import env_specs, families
 
-    if args.family != "rep2d":
-        print(f"unknown dataset family {args.family!r}; available: rep2d", file=sys.stderr)
-        return 2
     scenes = args.scenes.split(",") if args.scenes else None
-    stats = export_rep2d(Path(args.out), scenes=scenes, resolution=args.resolution, cache_dir=args.cache_dir)
-    print(stats)
+    if args.what in families():
+        family = families()[args.what]
+        if family.export is None:
+            print(f"family {args.what!r} has no whole-dataset export; export one of its env ids instead: "
+                  f"{sorted(e for e, s in env_specs().items() if s['task'] in {t.name for t in family.tasks})}",
+                  file=sys.stderr)
+            return 2
+        print(family.export(Path(args.out), scenes=scenes, resolution=args.resolution or 512,
+                            cache_dir=args.cache_dir, progress=True))
+        return 0
+    kwargs = json.loads(args.kwargs) if args.kwargs else {}
+    for key, value in (("scenes", scenes), ("resolution", args.resolution), ("cache_dir", args.cache_dir)):
+        if value is not None:
+            kwargs[key] = value
+    path = export_episodes(args.what, args.out, args.episodes, seed=args.seed, drawn=args.drawn,
+                           overwrite=args.overwrite, **kwargs)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_list(args) -> int:
+    """List what exists: env ids (with family and metric), task families, agents, scenes."""
+    from .tasks import env_specs, families, get_task
+
+    if args.what == "envs":
+        for env_id, spec in sorted(env_specs().items()):
+            task = get_task(spec["task"])
+            print(f"{env_id:<28} {task.family:<10} {task.metric.name:<16} {task.description}")
+    elif args.what == "families":
+        for name, fam in sorted(families().items()):
+            print(f"{name:<10} {fam.title:<16} {len(fam.envs)} envs  ({fam.paper})")
+    elif args.what == "agents":
+        from .agents import agent_names
+
+        print("\n".join(agent_names()))
+    else:
+        from .scene import default_scenes
+
+        print("\n".join(default_scenes()))
     return 0
 
 
@@ -128,21 +166,27 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("show-episode", help=cmd_show_episode.__doc__)
     e.add_argument("env", nargs="?", default="Rep2D-Bbox-v0")
     e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--num-views", type=int, default=5)
+    e.add_argument("--num-views", type=int, default=None, help="images per question (families that have it)")
     e.add_argument("--kwargs", help="extra gym.make kwargs as JSON, e.g. '{\"annotate_context\": \"draw\"}'")
     e.add_argument("--out")
     e.set_defaults(func=cmd_show_episode)
 
     x = sub.add_parser("export", help=cmd_export.__doc__)
-    x.add_argument("family", choices=["rep2d"])
-    x.add_argument("--out", required=True)
+    x.add_argument("what", help="an env id (its questions) or a family name (its whole dataset, e.g. rep2d)")
+    x.add_argument("--out", required=True, help="output directory")
+    x.add_argument("--episodes", type=int, default=100, help="episodes to export (env ids)")
+    x.add_argument("--seed", type=int, default=0)
+    x.add_argument("--drawn", action="store_true", help="also write the family's picture of each question")
+    x.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
+    x.add_argument("--kwargs", help="extra gym.make kwargs as JSON")
     x.add_argument("--scenes", help="comma-separated scene specs (default: the embedded set)")
-    x.add_argument("--resolution", type=int, default=512)
-    x.add_argument("--cache-dir")
+    x.add_argument("--resolution", type=int, default=None, help="image side in pixels")
+    x.add_argument("--cache-dir", help="frame bank cache directory")
     x.set_defaults(func=cmd_export)
 
-    from .evaluation import add_eval_arguments, run_eval
-    from .report import add_report_arguments, run_report
+    ls = sub.add_parser("list", help=cmd_list.__doc__)
+    ls.add_argument("what", choices=["envs", "families", "agents", "scenes"])
+    ls.set_defaults(func=cmd_list)
 
     ev = sub.add_parser("eval", help="evaluate an agent on an environment (resumable JSONL + summary table)")
     add_eval_arguments(ev)
@@ -161,6 +205,89 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as e:
         print(f"spatial-env: error: {e}", file=sys.stderr)
         return 2
+
+
+def _key_values(pairs: Sequence[str] | None) -> dict[str, Any]:
+    """``KEY=VALUE`` strings -> dict, values read as YAML (numbers, booleans, lists, null)."""
+    import yaml
+
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ValueError(f"expected KEY=VALUE, got {pair!r}")
+        out[key.strip().replace("-", "_")] = yaml.safe_load(value)
+    return out
+
+
+def add_eval_arguments(parser) -> None:
+    """Add ``spatial-env eval``'s options to an argparse parser."""
+    parser.add_argument("--env", required=True, help="env id, e.g. Rep2D-Bbox-v0")
+    parser.add_argument("--agent", required=True, help="agent YAML name (see agents/) or path, e.g. qwen2.5-vl-7b")
+    parser.add_argument("--episodes", type=int, default=100, help="episodes per number of views (default 100)")
+    parser.add_argument("--num-views", default=None, help="comma-separated, e.g. 1,2,5,10 (default: the env's)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=None, help="run directory (JSONL log; an existing one is resumed)")
+    parser.add_argument("--batch-size", type=int, default=None, help="observations per agent call")
+    parser.add_argument("--resolution", type=int, default=None, help="image side in pixels")
+    parser.add_argument("--scenes", default=None, help="comma-separated scene specs (default: the env's)")
+    parser.add_argument("--cache-dir", default=None, help="view bank cache directory")
+    parser.add_argument("--env-arg", action="append", metavar="KEY=VALUE", help="extra gym.make argument (repeatable)")
+    parser.add_argument("--agent-arg", action="append", metavar="KEY=VALUE",
+                        help="override an agent YAML field, e.g. model=/path/to/checkpoint (repeatable)")
+    parser.add_argument("--fit-episodes", type=int, default=200, help="training episodes for the prior agent")
+    parser.add_argument("--no-scenes", action="store_true", help="summary without per-scene rows")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run_eval(args) -> int:
+    """``spatial-env eval``: run, print the summary table; returns the exit status."""
+    from .agents import AgentError, load_agent
+    from .evaluation import EPISODES_FILE, evaluate
+
+    env_kwargs = _key_values(args.env_arg)
+    if args.resolution is not None:
+        env_kwargs["resolution"] = args.resolution
+    if args.scenes:
+        env_kwargs["scenes"] = [s.strip() for s in args.scenes.split(",") if s.strip()]
+    if args.cache_dir:
+        env_kwargs["cache_dir"] = args.cache_dir
+    agent = load_agent(args.agent, env_id=args.env, **_key_values(args.agent_arg))
+    agent.name = args.agent + "".join(f" {p}" for p in (args.agent_arg or []))
+    try:
+        results = evaluate(args.env, agent, episodes=args.episodes, seed=args.seed, num_views=args.num_views,
+                           out=args.out, batch_size=args.batch_size, fit_episodes=args.fit_episodes,
+                           progress=not args.no_progress, **env_kwargs)
+    except AgentError as exc:
+        print(f"error: {exc}" + (f"\n(the episodes finished so far are in {args.out}; rerun to resume)"
+                                 if args.out else ""))
+        return 2
+    print(results.table(scenes=not args.no_scenes))
+    if args.out:
+        print(f"\nwrote {Path(args.out) / EPISODES_FILE}; report: spatial-env report {args.out}")
+    return 0
+
+
+def add_report_arguments(parser) -> None:
+    """Add ``spatial-env report``'s options to an argparse parser."""
+    parser.add_argument("runs", nargs="+", help="run directories (several: one line per run in each plot)")
+    parser.add_argument("--out", default=None, help="output directory (default: the first run directory)")
+    parser.add_argument("--gallery", type=int, default=4, help="best and worst questions to show (0: none)")
+    parser.add_argument("--env-arg", action="append", metavar="KEY=VALUE",
+                        help="gym.make override for re-creating gallery episodes (repeatable)")
+
+
+def run_report(args) -> int:
+    """``spatial-env report``: write the report and print its path; returns the exit status."""
+    from .report import report
+
+    try:
+        path = report(args.runs, out=args.out, gallery=args.gallery, env_kwargs=_key_values(args.env_arg))
+    except FileNotFoundError as exc:
+        print(f"error: {exc}")
+        return 1
+    print(f"wrote {path}")
+    return 0
 
 
 if __name__ == "__main__":

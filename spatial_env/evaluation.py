@@ -76,23 +76,23 @@ class Results:
 
     @property
     def metric(self) -> str:
-        """The task's headline metric (IoU, squared_error, l2, ...)."""
+        """The run's headline metric (IoU, squared_error, l2_error, ...): the run's config, else the
+        records' own; ``"mixed"`` when the questions are scored by different metrics."""
         if self.config.get("metric"):
             return self.config["metric"]
-        if not self.records:
-            return "reward"
-        from .tasks import get_task
-
-        return get_task(self.records[0]["task"]).metric
+        names = {_metric_name(r) for r in self.records}
+        if not names:
+            raise ValueError("an empty run without run.json has no metric")
+        return names.pop() if len(names) == 1 else "mixed"
 
     @property
     def higher_is_better(self) -> bool:
-        """Direction of :attr:`metric` (from the run's config, else the metric table)."""
+        """Direction of :attr:`metric` (rewards of mixed runs always point up)."""
         if "higher_is_better" in self.config:
             return bool(self.config["higher_is_better"])
-        from .metrics import HIGHER_IS_BETTER
+        from .metrics import METRICS
 
-        return HIGHER_IS_BETTER.get(self.metric, True)
+        return METRICS[self.metric].higher_is_better if self.metric in METRICS else True
 
     @classmethod
     def load(cls, run_dir: str | os.PathLike) -> "Results":
@@ -102,20 +102,41 @@ class Results:
         return cls(_sorted(_read_records(run_dir / EPISODES_FILE)), config)
 
     def summary(self, n_boot: int = 1000, seed: int = 0) -> list[dict]:
-        """Rows ``{group, num_views, scene_id, n, metric, mean, ci_low, ci_high, reward, parse_failure_rate,
-        agent_s}``: one per number of views (``group="views"``) and one per views and scene (``"scene"``)."""
+        """Rows ``{group, num_views, key, scene_id, n, metric, mean, ci_low, ci_high, reward,
+        parse_failure_rate, agent_s}`` per number of views: ``group="views"`` (all questions),
+        ``"question_type"`` (when there are several), ``"family_group"`` (the family's named
+        groups of question types, such as SPAR's Low / Medium / High: the mean of their question
+        types' means) and ``"scene"``."""
         rows = []
+        groups = _family_groups(self.config.get("env_id"))
         for nv in sorted({r["num_views"] for r in self.records}):
             recs = [r for r in self.records if r["num_views"] == nv]
             rows.append(self._row("views", nv, None, recs, n_boot, seed))
+            types = sorted({r.get("question_type") for r in recs if r.get("question_type")})
+            by_type = {}
+            if len(types) > 1:
+                for qt in types:
+                    by_type[qt] = self._row("question_type", nv, qt, [r for r in recs if r.get("question_type") == qt],
+                                            n_boot, seed)
+                    rows.append(by_type[qt])
+            for name, members in groups.items():
+                parts = [by_type[qt] for qt in members if qt in by_type]
+                if parts:
+                    rows.append({"group": "family_group", "num_views": nv, "key": name, "scene_id": None,
+                                 "n": sum(p["n"] for p in parts), "metric": _common(p["metric"] for p in parts),
+                                 "mean": float(np.mean([p["mean"] for p in parts])), "ci_low": math.nan,
+                                 "ci_high": math.nan, "reward": float(np.mean([p["reward"] for p in parts])),
+                                 "parse_failure_rate": float(np.mean([p["parse_failure_rate"] for p in parts])),
+                                 "agent_s": float(np.mean([p["agent_s"] for p in parts]))})
             for scene in sorted({r["scene_id"] for r in recs}):
                 rows.append(self._row("scene", nv, scene, [r for r in recs if r["scene_id"] == scene], n_boot, seed))
         return rows
 
-    def _row(self, group: str, nv: int, scene: str | None, recs: list[dict], n_boot: int, seed: int) -> dict:
-        values = [r["metrics"][self.metric] for r in recs]
+    def _row(self, group: str, nv: int, key: str | None, recs: list[dict], n_boot: int, seed: int) -> dict:
+        values = [r["metrics"][_metric_name(r, self.config.get("metric"))] for r in recs]
         lo, hi = bootstrap_ci(values, n_boot, seed)
-        return {"group": group, "num_views": nv, "scene_id": scene, "n": len(recs), "metric": self.metric,
+        return {"group": group, "num_views": nv, "key": key, "scene_id": key if group == "scene" else None,
+                "n": len(recs), "metric": _common(_metric_name(r, self.config.get("metric")) for r in recs),
                 "mean": float(np.mean(values)) if values else math.nan, "ci_low": lo, "ci_high": hi,
                 "reward": float(np.mean([r["reward"] for r in recs])) if recs else math.nan,
                 "parse_failure_rate": float(np.mean([not r["parse_ok"] for r in recs])) if recs else math.nan,
@@ -129,7 +150,7 @@ class Results:
         for row in self.summary(n_boot, seed):
             if row["group"] == "scene" and not scenes:
                 continue
-            scene = "all" if row["group"] == "views" else "  " + str(row["scene_id"])[:22]
+            scene = "all" if row["group"] == "views" else "  " + str(row["key"])[:22]
             lines.append(f"{row['num_views']:>5}  {scene:<24} {row['n']:>5}  {row['mean']:>18.4f}  "
                          f"[{row['ci_low']:>8.4f}, {row['ci_high']:>8.4f}]  {row['parse_failure_rate']:>9.1%}  "
                          f"{row['agent_s']:>8.3f}")
@@ -151,6 +172,28 @@ class Results:
 
     def __repr__(self) -> str:
         return f"Results({len(self.records)} records, env={self.config.get('env_id')!r}, metric={self.metric!r})"
+
+
+def _metric_name(record: dict, default: str | None = None) -> str:
+    """The metric a record is scored by (its own, else the run's headline)."""
+    return record.get("metric") or default or next(iter(record["metrics"]))
+
+
+def _common(names) -> str:
+    names = set(names)
+    return names.pop() if len(names) == 1 else "mixed"
+
+
+def _family_groups(env_id: str | None) -> dict[str, tuple[str, ...]]:
+    """The summary groups of the family behind ``env_id`` (none for unknown ids)."""
+    if not env_id:
+        return {}
+    from .tasks import family_of
+
+    try:
+        return dict(family_of(env_id).groups)
+    except ValueError:
+        return {}
 
 
 def _read_records(path: Path) -> list[dict]:
@@ -215,7 +258,8 @@ def _act(agent: Any, observations: list[dict], infos: list[dict]) -> list[str]:
 def _question_info(step_info: dict) -> dict:
     """The info of the next question of a multi-question episode, from the step that revealed it."""
     return {**step_info, "target": step_info["next_target"], "answer": step_info["next_answer"],
-            "episode_id": step_info.get("next_episode_id", step_info.get("episode_id"))}
+            "episode_id": step_info.get("next_episode_id", step_info.get("episode_id")),
+            "question_type": step_info.get("next_question_type", step_info.get("question_type"))}
 
 
 class _Episode:
@@ -274,10 +318,12 @@ def _play_batch(env, agent, batch: list[_Episode], base: dict) -> None:
 
 
 def _record(base: dict, ep: _Episode, answer: str, reward: float, info: dict, agent_s: float) -> dict:
+    metric = base.get("metric")
     return _plain({
         **base, "episode": ep.k, "question": len(ep.answers), "seed": ep.seed,
         "num_views": int(np.asarray(ep.obs["images"]).shape[0]),
-        "task": info.get("task"), "scene_id": info.get("scene_id"), "episode_id": ep.info.get("episode_id"),
+        "task": info.get("task"), "question_type": ep.info.get("question_type"), "metric": metric,
+        "scene_id": info.get("scene_id"), "episode_id": ep.info.get("episode_id"),
         "prompt": ep.obs["prompt"], "answer": answer, "prediction": info.get("prediction"),
         "target": ep.info.get("target"), "reference": ep.info.get("answer"), "parse_ok": bool(info.get("parse_ok")),
         "parse_error": info.get("parse_error"), "metrics": info.get("metrics", {}), "reward": float(reward),
@@ -335,8 +381,9 @@ def evaluate(env_id: str, agent: Any, episodes: int = 100, *, seed: int = 0,
         out_dir.mkdir(parents=True, exist_ok=True)
         _check_config(out_dir, config)
         records = _read_records(out_dir / EPISODES_FILE)
-        # Rewrite without torn lines or half episodes, so appended lines start on a clean line.
-        (out_dir / EPISODES_FILE).write_text("".join(_dumps(r) + "\n" for r in _sorted(records)))
+        # Rewrite without torn lines or half episodes, so appended lines start on a clean line; through a
+        # temporary file and a rename, so a kill midway leaves the old log whole.
+        _write_atomic(out_dir / EPISODES_FILE, "".join(_dumps(r) + "\n" for r in _sorted(records)))
     done = {(r["num_views"], r["episode"]) for r in records}
 
     for nv in views:
@@ -345,11 +392,11 @@ def evaluate(env_id: str, agent: Any, episodes: int = 100, *, seed: int = 0,
             make_kwargs["num_views"] = nv
         env = gym.make(env_id, **make_kwargs)
         task = env.unwrapped.task
-        config.update(task=task.name, metric=task.metric, best_reward=task.best_reward,
+        config.update(task=task.name, family=task.family, metric=task.metric.name, best_reward=task.best_reward,
                       higher_is_better=task.higher_is_better)
         if out_dir is not None:
-            (out_dir / RUN_FILE).write_text(json.dumps({**config, "env_kwargs_full": _plain(env_kwargs)},
-                                                       indent=2, sort_keys=True))
+            _write_atomic(out_dir / RUN_FILE, json.dumps({**config, "env_kwargs_full": _plain(env_kwargs)},
+                                                         indent=2, sort_keys=True))
         n_views = env.observation_space["images"].shape[0]
         if getattr(agent, "needs_fit", False):
             agent.fit(env, episodes=fit_episodes, seed=seed)
@@ -360,7 +407,7 @@ def evaluate(env_id: str, agent: Any, episodes: int = 100, *, seed: int = 0,
         try:
             for i in range(0, len(todo), batch_size):
                 batch = [_Episode(k, episode_seed(seed, k)) for k in todo[i:i + batch_size]]
-                _play_batch(env, agent, batch, {"env_id": env_id})
+                _play_batch(env, agent, batch, {"env_id": env_id, "metric": config["metric"]})
                 new = [r for ep in batch for r in ep.records]
                 if out_dir is not None:
                     with open(out_dir / EPISODES_FILE, "a") as f:
@@ -379,71 +426,19 @@ def evaluate(env_id: str, agent: Any, episodes: int = 100, *, seed: int = 0,
     return Results(_sorted(records), config)
 
 
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def _progress(total: int, desc: str, enabled: bool):
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, unit="ep", dynamic_ncols=True)
-
-
-# ---- CLI (wired into ``spatial-env eval`` by spatial_env/cli.py) ---------------------------------------
-
-def _key_values(pairs: Sequence[str] | None) -> dict[str, Any]:
-    """``KEY=VALUE`` strings -> dict, values read as YAML (numbers, booleans, lists, null)."""
-    import yaml
-
-    out = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise ValueError(f"expected KEY=VALUE, got {pair!r}")
-        out[key.strip().replace("-", "_")] = yaml.safe_load(value)
-    return out
-
-
-def add_eval_arguments(parser) -> None:
-    """Add ``spatial-env eval``'s options to an argparse parser."""
-    parser.add_argument("--env", required=True, help="env id, e.g. Rep2D-Bbox-v0")
-    parser.add_argument("--agent", required=True, help="agent YAML name (see agents/) or path, e.g. qwen2.5-vl-7b")
-    parser.add_argument("--episodes", type=int, default=100, help="episodes per number of views (default 100)")
-    parser.add_argument("--num-views", default=None, help="comma-separated, e.g. 1,2,5,10 (default: the env's)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=None, help="run directory (JSONL log; an existing one is resumed)")
-    parser.add_argument("--batch-size", type=int, default=None, help="observations per agent call")
-    parser.add_argument("--resolution", type=int, default=None, help="image side in pixels")
-    parser.add_argument("--scenes", default=None, help="comma-separated scene specs (default: the env's)")
-    parser.add_argument("--cache-dir", default=None, help="view bank cache directory")
-    parser.add_argument("--env-arg", action="append", metavar="KEY=VALUE", help="extra gym.make argument (repeatable)")
-    parser.add_argument("--agent-arg", action="append", metavar="KEY=VALUE",
-                        help="override an agent YAML field, e.g. model=/path/to/checkpoint (repeatable)")
-    parser.add_argument("--fit-episodes", type=int, default=200, help="training episodes for the prior agent")
-    parser.add_argument("--no-scenes", action="store_true", help="summary without per-scene rows")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-
-def run_eval(args) -> int:
-    """``spatial-env eval``: run, print the summary table; returns the exit status."""
-    from .agents import AgentError, load_agent
-
-    env_kwargs = _key_values(args.env_arg)
-    if args.resolution is not None:
-        env_kwargs["resolution"] = args.resolution
-    if args.scenes:
-        env_kwargs["scenes"] = [s.strip() for s in args.scenes.split(",") if s.strip()]
-    if args.cache_dir:
-        env_kwargs["cache_dir"] = args.cache_dir
-    agent = load_agent(args.agent, env_id=args.env, **_key_values(args.agent_arg))
-    agent.name = args.agent + "".join(f" {p}" for p in (args.agent_arg or []))
-    try:
-        results = evaluate(args.env, agent, episodes=args.episodes, seed=args.seed, num_views=args.num_views,
-                           out=args.out, batch_size=args.batch_size, fit_episodes=args.fit_episodes,
-                           progress=not args.no_progress, **env_kwargs)
-    except AgentError as exc:
-        print(f"error: {exc}" + (f"\n(the episodes finished so far are in {args.out}; rerun to resume)"
-                                 if args.out else ""))
-        return 2
-    print(results.table(scenes=not args.no_scenes))
-    if args.out:
-        print(f"\nwrote {Path(args.out) / EPISODES_FILE}; report: spatial-env report {args.out}")
-    return 0

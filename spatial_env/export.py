@@ -1,72 +1,98 @@
-"""Write a task family's dataset to disk: images plus one JSONL per task, like the seeds' releases."""
+"""Write an env's questions to disk: images plus one JSONL record per question, for any family.
+
+``export_episodes("Rep2D-Bbox-v0", "out/", episodes=100)`` writes ``out/images/<episode>-<q>-<i>.png``
+and ``out/questions.jsonl`` (env id, task, question type, scene, prompt, image paths, choices,
+reference answer, structured target and the geometry the family recorded in the episode's ``meta``).
+Episode ``k`` is reset with the harness's seed for ``k``, so an export holds the questions an
+evaluation with the same seed asks. ``drawn=True`` also writes the family's picture of each question.
+A family may also export its whole dataset its own way (``spatial-env export rep2d``).
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import Any
 
-from .tasks.rep2d import bbox_target, camera_position, exposure_target, normalise_box, position_text
-from .views import SamplerConfig, ViewBank, load_bank
+import numpy as np
 
-
-def _rep2d_records(bank: ViewBank, image_path) -> dict[str, list[dict]]:
-    """Per task, one record per (object, query view) with every other visible view as context."""
-    res = bank.resolution
-    out = {"rep2d_bbox": [], "rep2d_exposure": [], "rep2d_camera_pose": []}
-    for oid in sorted(bank.objects):
-        visible = bank.visible_views(oid)
-        for q in bank.by_object[oid]:
-            context = [i for i in visible if i != q]
-            qv = bank.views[q]
-            base = {"scene_id": bank.scene_id, "object_id": oid, "category": bank.objects[oid]["category"],
-                    "query_view": q, "query_visible": qv.visible, "context_views": context,
-                    "images": [image_path(i) for i in context + [q]]}
-            boxes = [normalise_box(bank.views[i].annotation.loose_box, res, res) for i in context]
-            target, answer = bbox_target(qv, res)
-            out["rep2d_bbox"].append({**base, "context_boxes": boxes, "target": target, "answer": answer})
-            target, answer = exposure_target(qv)
-            out["rep2d_exposure"].append({**base, "context_boxes": boxes,
-                                          "context_visibility": [exposure_target(bank.views[i])[0]["visibility"]
-                                                                 for i in context],
-                                          "target": target, "answer": answer})
-            pos = camera_position(qv)
-            out["rep2d_camera_pose"].append({**base, "context_positions": [camera_position(bank.views[i])
-                                                                          for i in context],
-                                             "target": {"position": pos}, "answer": position_text(pos)})
-    return out
+QUESTIONS_FILE = "questions.jsonl"
 
 
-def export_rep2d(out: str | os.PathLike, scenes: Sequence | None = None, *, resolution: int = 512,
-                 cache_dir: str | None = None, sampler: dict | None = None) -> str:
-    """Export Rep2D-BEAT (images/<scene>/<view>.png + rep2d_*.jsonl) and return its Table 1 statistics."""
-    from .scene import default_scenes
+def _plain(value: Any) -> Any:
+    """Episode metadata as JSON values (tuples and numpy values become lists and numbers)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def export_episodes(env_id: str, out: str | os.PathLike, episodes: int = 100, *, seed: int = 0,
+                    drawn: bool = False, overwrite: bool = False, **env_kwargs: Any) -> Path:
+    """Export ``episodes`` seeded episodes of ``env_id`` into directory ``out``; returns the JSONL path.
+
+    The directory is filled in a temporary sibling and renamed into place, so a failed export leaves
+    nothing half-written; an existing non-empty ``out`` is refused unless ``overwrite``."""
+    import gymnasium as gym
+    import imageio.v3 as iio
+
+    from .draw import contact_sheet
+    from .evaluation import episode_seed
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    config = SamplerConfig.from_dict({**(sampler or {}), "resolution": resolution})
-    files = {t: open(out / f"{t}.jsonl", "w") for t in ("rep2d_bbox", "rep2d_exposure", "rep2d_camera_pose")}
-    n_scenes = n_objects = n_images = 0
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise ValueError(f"{out} is not empty; choose another directory or pass overwrite=True")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the export is for sharing
+    env = gym.make(env_id, **env_kwargs)
     try:
-        for spec in scenes or default_scenes():
-            bank = load_bank(spec, config, cache_dir=cache_dir)
-            img_dir = out / "images" / bank.scene_id
-            img_dir.mkdir(parents=True, exist_ok=True)
-            for v in bank.views:  # the bank's PNGs as they are: no decode, no re-encode
-                shutil.copyfile(bank.path / "rgb" / f"{v.index:05d}.png", img_dir / f"{v.index:05d}.png")
-            records = _rep2d_records(bank, lambda i, s=bank.scene_id: f"images/{s}/{i:05d}.png")
-            for task, rows in records.items():
-                for row in rows:
-                    files[task].write(json.dumps(row) + "\n")
-            n_scenes += 1
-            n_objects += len(bank.objects)
-            n_images += len(bank.views)
+        (tmp / "images").mkdir()
+        task = env.unwrapped.task
+        with open(tmp / QUESTIONS_FILE, "w") as f:
+            for k in range(episodes):
+                obs, info = env.reset(seed=episode_seed(seed, k))
+                q, terminated = 0, False
+                while not terminated:
+                    episode = env.unwrapped.episode
+                    names = []
+                    for i, img in enumerate(obs["images"]):
+                        names.append(f"images/{k:06d}-{q}-{i}.png")
+                        iio.imwrite(tmp / names[-1], img)
+                    record = {"env_id": env_id, "task": task.name, "family": task.family,
+                              "question_type": info["question_type"], "episode": k, "question": q,
+                              "seed": episode_seed(seed, k), "scene_id": info["scene_id"],
+                              "episode_id": info["episode_id"], "prompt": obs["prompt"], "images": names,
+                              "choices": info.get("choices"), "answer": info["answer"],
+                              "target": _plain(info["target"]), "geometry": _plain(episode.meta)}
+                    if drawn and task.draw is not None:
+                        record["drawn"] = f"images/{k:06d}-{q}-drawn.png"
+                        sheet = task.draw(episode, None)
+                        iio.imwrite(tmp / record["drawn"], contact_sheet(sheet, columns=min(5, len(sheet))))
+                    f.write(json.dumps(record) + "\n")
+                    obs, _, terminated, _, step_info = env.step(info["answer"])
+                    if not terminated:
+                        info = {**step_info, "target": step_info["next_target"], "answer": step_info["next_answer"],
+                                "episode_id": step_info["next_episode_id"],
+                                "question_type": step_info["next_question_type"],
+                                "choices": step_info.get("next_choices")}
+                    q += 1
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     finally:
-        for f in files.values():
-            f.close()
-    per_obj = f"{config.views_visible}+{config.views_invisible}"
-    return ("| Dataset | Scenes | Objects | #Img/Obj | #Images |\n|---|---|---|---|---|\n"
-            f"| spatial-env Rep2D ({out}) | {n_scenes} | {n_objects} | {per_obj} | {n_images} |\n"
-            "| Rep2D-BEAT (paper, Table 1) | 16 | 604 | 10+2 | 7248 |")
+        env.close()
+    return out / QUESTIONS_FILE

@@ -5,8 +5,10 @@ Parsing model text into values lives in :mod:`spatial_env.parsing`; a task calls
 then one of these metrics. A prediction that failed to parse is passed as ``None`` and
 scores the metric's worst value (the benchmarks' ``WORST_CASE_FOR_METRICS``).
 
-Reward convention (ARCHITECTURE.md): reward = metric, higher is better; error metrics are
-negated. :data:`HIGHER_IS_BETTER` records the direction of every metric below.
+Reward convention (docs/architecture.md): reward = metric, higher is better; error metrics are
+negated. Each headline metric is also a :class:`Metric` object (:data:`METRICS`): its direction,
+its best value, the worst value a failed parse scores, and how per-question values aggregate.
+The env's reward, evaluation summaries, reports and the conformance tests all read those objects.
 
 ===================================  ================  ==========================================  =======  =====================
 metric (function)                    benchmark         formula                                     higher   reward
@@ -38,12 +40,16 @@ from __future__ import annotations
 import math
 import re
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 __all__ = [
-    "HIGHER_IS_BETTER",
+    "Metric",
+    "METRICS",
+    "register_metric",
+    "get_metric",
     "EMPTY_BOX",
     "box_is_empty",
     "box_area",
@@ -70,23 +76,6 @@ __all__ = [
     "normalize_answer",
     "exact_match",
 ]
-
-#: Direction of every metric; the env negates the ones that are False to form a reward.
-HIGHER_IS_BETTER: dict[str, bool] = {
-    "iou": True,
-    "squared_error": False,
-    "mse": False,
-    "l2_error": False,
-    "mean_l2_error": False,
-    "mra": True,
-    "spar_mra": True,
-    "spar_view_change": True,
-    "accuracy": True,
-    "multispa_correct": True,
-    "pck": True,
-    "pearson": True,
-    "exact_match": True,
-}
 
 Box = Sequence[float]
 
@@ -475,3 +464,80 @@ def exact_match(prediction: str | None, references: str | Iterable[str]) -> floa
     refs = [references] if isinstance(references, str) else list(references)
     pred = normalize_answer(prediction)
     return 1.0 if any(pred == normalize_answer(r) for r in refs) else 0.0
+
+
+# --------------------------------------------------------------------------- metric objects
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A benchmark metric as envs, summaries and reports use it.
+
+    ``worst`` is what a failed parse scores: a number, or a callable of the question's target for
+    metrics whose worst value depends on the question (an L2 error capped at the room diagonal).
+    ``aggregation`` names how per-question values combine into the benchmark figure (all of ours
+    are means: MSE is the mean squared error, accuracy the mean of 0/1 scores).
+    """
+
+    name: str
+    higher_is_better: bool
+    best: float
+    worst: float | Callable[[dict], float]
+    aggregation: str = "mean"
+    description: str = ""
+
+    def worst_value(self, target: dict | None = None) -> float:
+        """The value a failed parse scores for ``target``."""
+        return float(self.worst(target or {}) if callable(self.worst) else self.worst)
+
+    def reward(self, value: float) -> float:
+        """The reward for a metric value: the value itself, negated for error metrics."""
+        return float(value) if self.higher_is_better else -float(value)
+
+    def aggregate(self, values: Sequence[float]) -> float:
+        """The benchmark figure of per-question values."""
+        if self.aggregation != "mean":
+            raise ValueError(f"metric {self.name!r}: unknown aggregation {self.aggregation!r}")
+        return float(np.mean(values)) if len(values) else math.nan
+
+    def better(self, a: float, b: float) -> bool:
+        """True if value ``a`` is strictly better than ``b``."""
+        return a > b if self.higher_is_better else a < b
+
+
+METRICS: dict[str, Metric] = {}
+
+
+def register_metric(metric: Metric) -> Metric:
+    """Add a metric to :data:`METRICS` (a name registered twice must be the same object's twin)."""
+    old = METRICS.get(metric.name)
+    if old is not None and old != metric:
+        raise ValueError(f"metric {metric.name!r} is already registered differently: {old}")
+    METRICS[metric.name] = metric
+    return metric
+
+
+def get_metric(name: str) -> Metric:
+    """The registered metric called ``name`` (ValueError lists the known ones)."""
+    try:
+        return METRICS[name]
+    except KeyError:
+        raise ValueError(f"unknown metric {name!r}; registered: {sorted(METRICS)}") from None
+
+
+def _max_error(target: dict) -> float:
+    if "max_error" not in target:
+        raise ValueError("an L2 error's worst value is the target's 'max_error' (the largest possible error)")
+    return float(target["max_error"])
+
+
+IOU = register_metric(Metric("iou", True, 1.0, 0.0, description="Rep2D-B: IoU of 0-1000 boxes"))
+# Predictions are clipped to [0, 1] before squaring, so 1 is the largest error.
+SQUARED_ERROR = register_metric(Metric("squared_error", False, 0.0, 1.0,
+                                       description="Rep2D-E: squared error of the visible fraction (MSE as a mean)"))
+L2_ERROR = register_metric(Metric("l2_error", False, 0.0, _max_error,
+                                  description="Rep2D-AT: L2 error of the camera position, metres"))
+ACCURACY = register_metric(Metric("accuracy", True, 1.0, 0.0, description="share of correct answers"))
+SPAR_MRA = register_metric(Metric("spar_mra", True, 1.0, 0.0, description="SPAR-Bench mean relative accuracy"))
+MRA = register_metric(Metric("mra", True, 1.0, 0.0, description="VSI-Bench mean relative accuracy"))
+PCK = register_metric(Metric("pck", True, 1.0, 0.0, description="GASP percentage of correct keypoints"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import math
 import os
+import sys
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -127,34 +128,19 @@ def _png_plot(series: Sequence[dict], xlabel: str, ylabel: str, title: str, path
 
 # ---- gallery -------------------------------------------------------------------------------------------
 
-def _question(env, record: dict, previous_answers: list[str]) -> tuple[list[np.ndarray], dict]:
-    """The recorded question's images and episode ``meta`` (pixel boxes; empty for envs without it),
-    re-created from the env with the episode's seed."""
+def _picture(env, record: dict, previous_answers: list[str]) -> np.ndarray:
+    """The recorded question re-created from the env with the episode's seed, drawn by its family
+    (its annotations and the truth, and the recorded prediction)."""
+    from .draw import contact_sheet
+
     obs, _ = env.reset(seed=record["seed"])
     for answer in previous_answers:
         obs, *_ = env.step(answer)
-    episode = getattr(env.unwrapped, "episode", None)
-    return list(np.asarray(obs["images"])), (episode.meta if episode is not None else {})
-
-
-def _annotated(images: list[np.ndarray], meta: dict, record: dict) -> np.ndarray:
-    """A contact sheet of the question's images; for box answers: context boxes and truth in green,
-    the prediction in red on the last image."""
-    from .draw import GREEN, RED, contact_sheet, draw_box
-    from .metrics import box_from_norm1000
-
-    h, w = images[0].shape[:2]
-    thick = max(1, w // 150)
-    out = [np.array(img) for img in images]
-    if "box" in (record.get("target") or {}):
-        for i, box in enumerate(meta.get("context_boxes", [])):
-            out[i] = draw_box(out[i], box, GREEN, thick)
-        if meta.get("query_visible"):
-            out[-1] = draw_box(out[-1], meta.get("query_box"), GREEN, thick)
-        pred = record.get("prediction")
-        if isinstance(pred, list) and len(pred) == 4:
-            out[-1] = draw_box(out[-1], box_from_norm1000(pred, w, h), RED, thick)
-    return contact_sheet(out, columns=min(5, len(out)))
+    unwrapped = env.unwrapped
+    episode, draw = getattr(unwrapped, "episode", None), getattr(unwrapped.task, "draw", None)
+    # Envs outside spatial-env's families are shown as they are observed.
+    images = draw(episode, record.get("prediction")) if episode is not None and draw else list(obs["images"])
+    return contact_sheet(images, columns=min(5, len(images)))
 
 
 def _gallery(results: Results, out_dir: Path, count: int, env_kwargs: dict | None) -> tuple[list[dict], str | None]:
@@ -178,10 +164,12 @@ def _gallery(results: Results, out_dir: Path, count: int, env_kwargs: dict | Non
             r = recs[i]
             nv = r["num_views"]
             if nv not in envs:
-                envs[nv] = gym.make(results.config["env_id"], **{**kwargs, "num_views": nv})
+                # Only runs that swept num_views set it (a family may have no such option).
+                swept = any(v is not None for v in results.config.get("num_views", [None]))
+                envs[nv] = gym.make(results.config["env_id"], **({**kwargs, "num_views": nv} if swept else kwargs))
             earlier = [x["answer"] for x in recs if x["num_views"] == nv and x["episode"] == r["episode"]
                        and x["question"] < r["question"]]
-            sheet = _annotated(*_question(envs[nv], r, earlier), r)
+            sheet = _picture(envs[nv], r, earlier)
             name = f"gallery/{kind}-v{nv}-e{r['episode']}-q{r['question']}.png"
             iio.imwrite(out_dir / name, sheet)
             entries.append({"kind": kind, "image": name, "record": r})
@@ -191,6 +179,29 @@ def _gallery(results: Results, out_dir: Path, count: int, env_kwargs: dict | Non
         for env in envs.values():
             env.close()
     return entries, None
+
+
+def _direction(higher_is_better: bool) -> str:
+    return "higher is better" if higher_is_better else "lower is better"
+
+
+def _metric_of(record: dict, results: Results) -> str:
+    return record.get("metric") or results.metric
+
+
+def _legend(family: str | None) -> str:
+    """The first line of the family's drawing docstring, which says what the colours mean."""
+    if not family:
+        return ""
+    from .tasks import get_family
+
+    try:
+        task = get_family(family).tasks[0]
+    except ValueError:
+        return ""
+    module = sys.modules.get(getattr(task.draw, "__module__", ""), None)
+    doc = (module.__doc__ if module is not None else None) or ""
+    return " ".join(doc.strip().split("\n\n")[0].split())
 
 
 # ---- the report ------------------------------------------------------------------------------------------
@@ -207,10 +218,10 @@ def _series(summaries: list[tuple[str, list[dict]]], key: str) -> list[dict]:
 
 
 def _table(rows: list[dict], scene: bool) -> str:
-    head = ("<tr><th>views</th>" + ("<th>scene</th>" if scene else "") +
+    head = ("<tr><th>views</th>" + ("<th>group</th>" if scene else "") +
             "<th>n</th><th>mean</th><th>95% CI</th><th>parse failures</th><th>s / answer</th></tr>")
     body = "".join(
-        f"<tr><td>{r['num_views']}</td>" + (f"<td>{html.escape(str(r['scene_id']))}</td>" if scene else "") +
+        f"<tr><td>{r['num_views']}</td>" + (f"<td>{html.escape(str(r['key']))}</td>" if scene else "") +
         f"<td>{r['n']}</td><td>{r['mean']:.4f}</td><td>[{r['ci_low']:.4f}, {r['ci_high']:.4f}]</td>"
         f"<td>{r['parse_failure_rate']:.1%}</td><td>{r['agent_s']:.3f}</td></tr>" for r in rows)
     return f"<table>{head}{body}</table>"
@@ -248,37 +259,46 @@ def report(run_dirs: str | os.PathLike | Sequence[str | os.PathLike], out: str |
     # Runs named "<env>-<agent>" are told apart by what follows the shared part.
     runs = [(n[len(prefix):].lstrip("-_ ") or n, Results.load(d)) for n, d in zip(names, dirs)]
     first = runs[0][1]
-    metric = first.metric
-    better = "higher is better" if first.higher_is_better else "lower is better"
     # One bootstrap summary per run serves both plots and the tables.
     summaries = [(label, res.summary()) for label, res in runs]
+    # Runs are compared on one axis only when they share the metric and its direction.
+    by_metric: dict[tuple[str, bool], list[tuple[str, list[dict]]]] = {}
+    for (label, res), pair in zip(runs, summaries):
+        by_metric.setdefault((res.metric, res.higher_is_better), []).append(pair)
     plots = []
-    specs = [("metric", _series(summaries, "mean"), f"mean {metric} ({better})", f"{metric} vs number of views", None),
-             ("failures", _series(summaries, "parse_failure_rate"), "parse-failure rate", "answers that did not parse",
-              (0.0, 1.0))]
+    specs = [(f"metric-{m}" if len(by_metric) > 1 else "metric", _series(group, "mean"),
+              f"mean {m} ({_direction(hib)})", f"{m} vs number of views", None)
+             for (m, hib), group in by_metric.items()]
+    specs.append(("failures", _series(summaries, "parse_failure_rate"), "parse-failure rate",
+                  "answers that did not parse", (0.0, 1.0)))
     for name, series, ylabel, title, yr in specs:
         svg = line_plot_svg(series, "number of views", ylabel, title, y_range=yr)
         (out_dir / "plots" / f"{name}.svg").write_text(svg)
         _png_plot(series, "number of views", ylabel, title, out_dir / "plots" / f"{name}.png", yr)
         plots.append(svg)
 
+    env_ids = sorted({str(res.config.get("env_id", "?")) for _, res in runs})
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>spatial-env report</title>"
              f"<style>{_CSS}</style></head><body>",
-             f"<h1>{html.escape(str(first.config.get('env_id', '?')))}: {html.escape(metric)}</h1>"]
+             f"<h1>{html.escape(', '.join(env_ids))}: {html.escape(', '.join(m for m, _ in by_metric))}</h1>"]
     for (label, res), (_, rows) in zip(runs, summaries):
         cfg = res.config
         parts.append(f"<h2>{html.escape(label)}</h2><p>agent <code>{html.escape(str(cfg.get('agent')))}</code>, "
-                     f"seed {cfg.get('seed')}, {len(res.records)} questions, task {html.escape(str(cfg.get('task')))}"
-                     f" ({better})</p>")
+                     f"seed {cfg.get('seed')}, {len(res.records)} questions, env {html.escape(str(cfg.get('env_id')))}, "
+                     f"{html.escape(res.metric)} ({_direction(res.higher_is_better)})</p>")
         parts.append(_table([r for r in rows if r["group"] == "views"], scene=False))
-        parts.append("<details><summary>per scene</summary>" +
-                     _table([r for r in rows if r["group"] == "scene"], scene=True) + "</details>")
+        for group, title in (("question_type", "per question type"), ("family_group", "per group of question types"),
+                             ("scene", "per scene")):
+            chosen = [r for r in rows if r["group"] == group]
+            if chosen:
+                parts.append(f"<details><summary>{title}</summary>" + _table(chosen, scene=True) + "</details>")
     parts.append("<h2>Plots</h2><div class='plots'>" + "".join(plots) + "</div>")
     if gallery:
         entries, why = _gallery(first, out_dir, gallery, env_kwargs)
         parts.append(f"<h2>Gallery ({html.escape(runs[0][0])})</h2>")
-        if first.records and "box" in (first.records[0].get("target") or {}):
-            parts.append("<p>Green: context boxes and the true box; red: the predicted box.</p>")
+        legend = _legend(first.config.get("family"))
+        if legend:
+            parts.append(f"<p>{html.escape(legend)}</p>")
         if why:
             parts.append(f"<p class='bad'>{html.escape(why)}</p>")
         for e in entries:
@@ -287,7 +307,8 @@ def report(run_dirs: str | os.PathLike | Sequence[str | os.PathLike], out: str |
             parts.append(
                 f"<div class='card'><b class='{'good' if e['kind'] == 'best' else 'bad'}'>{e['kind']}</b> "
                 f"views {r['num_views']}, episode {r['episode']}, scene {html.escape(str(r['scene_id']))}, "
-                f"{html.escape(metric)} = {r['metrics'].get(metric, float('nan')):.4f} ({html.escape(status)})<br>"
+                f"{html.escape(_metric_of(r, first))} = {r['metrics'].get(_metric_of(r, first), float('nan')):.4f} "
+                f"({html.escape(status)})<br>"
                 f"<img src='{e['image']}' alt='episode images'><br>answer: <code>{html.escape(r['answer'])}</code>"
                 f"<br>reference: <code>{html.escape(str(r['reference']))}</code>"
                 f"<details><summary>prompt</summary><pre>{html.escape(r['prompt'])}</pre></details></div>")
@@ -295,28 +316,3 @@ def report(run_dirs: str | os.PathLike | Sequence[str | os.PathLike], out: str |
     path = out_dir / "report.html"
     path.write_text("\n".join(parts))
     return path
-
-
-# ---- CLI (wired into ``spatial-env report`` by spatial_env/cli.py) -------------------------------------------
-
-def add_report_arguments(parser) -> None:
-    """Add ``spatial-env report``'s options to an argparse parser."""
-    parser.add_argument("runs", nargs="+", help="run directories (several: one line per run in each plot)")
-    parser.add_argument("--out", default=None, help="output directory (default: the first run directory)")
-    parser.add_argument("--gallery", type=int, default=4, help="best and worst questions to show (0: none)")
-    parser.add_argument("--env-arg", action="append", metavar="KEY=VALUE",
-                        help="gym.make override for re-creating gallery episodes (repeatable)")
-
-
-def run_report(args) -> int:
-    """``spatial-env report``: write the report and print its path; returns the exit status."""
-    from .evaluation import _key_values
-
-    try:
-        path = report(args.runs, out=args.out, gallery=args.gallery, env_kwargs=_key_values(args.env_arg))
-    except FileNotFoundError as exc:
-        print(f"error: {exc}")
-        return 1
-    print(f"wrote {path}")
-    return 0
-

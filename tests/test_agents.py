@@ -27,7 +27,7 @@ from spatial_env.agents import (
     agent_names,
     load_agent,
 )
-from spatial_env.agents.formats import BOX_RE, POSITION_RE
+from spatial_env.tasks.rep2d.formats import BOX_RE, POSITION_RE
 from spatial_env.agents.registry import agent_spec
 
 BOX_PROMPT = (
@@ -71,13 +71,14 @@ def test_random_boxes_are_valid_boxes():
 
 
 def test_random_agent_parses_with_the_task_parser():
-    rep2d = pytest.importorskip("spatial_env.tasks.rep2d", exc_type=ImportError)
-    parsing = pytest.importorskip("spatial_env.parsing", exc_type=ImportError)
-    for task, parse in [("rep2d_bbox", rep2d.parse_bbox), ("rep2d_exposure", rep2d.parse_exposure),
-                        ("rep2d_camera_pose", rep2d.parse_camera_pose)]:
+    from spatial_env.parsing import ParseFailure
+    from spatial_env.tasks import get_task
+
+    for name in ("rep2d_bbox", "rep2d_exposure", "rep2d_camera_pose"):
+        task = get_task(name)
         for s in range(10):
-            answer = RandomAgent(task).act(obs(seed=s))
-            assert not isinstance(parse(answer, "robust"), parsing.ParseFailure), (task, answer)
+            answer = RandomAgent(name).act(obs(seed=s))
+            assert not isinstance(task.parse(answer, task.options()), ParseFailure), (name, answer)
 
 
 def test_copy_last_box_reads_the_last_context_line_only():

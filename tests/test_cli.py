@@ -45,12 +45,36 @@ def test_show_episode_and_export(tmp_path, monkeypatch, capsys):
     assert "Image 3: ?" in printed and "answer: {'x_min'" in printed
     assert iio.imread(out).shape[1] > 3 * 48
 
-    from spatial_env.export import export_rep2d
-    table = export_rep2d(tmp_path / "data", SMALL["scenes"], resolution=48, sampler=SMALL["sampler"],
-                         cache_dir=str(tmp_path / "cache"))
+    from spatial_env.tasks import get_family
+    table = get_family("rep2d").export(tmp_path / "data", SMALL["scenes"], resolution=48, sampler=SMALL["sampler"],
+                                       cache_dir=str(tmp_path / "cache"))
     rows = [json.loads(line) for line in (tmp_path / "data" / "rep2d_bbox.jsonl").read_text().splitlines()]
     assert rows and "| 3+1 |" in table
     for row in rows:
         assert all((tmp_path / "data" / p).exists() for p in row["images"])
         assert len(row["images"]) == len(row["context_boxes"]) + 1
         assert (row["target"]["box"] is None) == (not row["query_visible"])
+
+
+def test_export_any_env_writes_questions_and_refuses_a_full_directory(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SPATIAL_ENV_CACHE", str(tmp_path / "cache"))
+    args = ["export", "Rep2D-Exposure-v0", "--out", str(tmp_path / "q"), "--episodes", "3", "--drawn",
+            "--kwargs", json.dumps({**SMALL, "num_views": 3})]
+    assert main(args) == 0
+    rows = [json.loads(line) for line in (tmp_path / "q" / "questions.jsonl").read_text().splitlines()]
+    assert [r["episode"] for r in rows] == [0, 1, 2]
+    for row in rows:
+        assert row["question_type"] == "Rep2D-E" and row["task"] == "rep2d_exposure"
+        assert len(row["images"]) == 3 and all((tmp_path / "q" / p).is_file() for p in row["images"])
+        assert (tmp_path / "q" / row["drawn"]).is_file() and "visibility" in row["target"]
+        assert row["geometry"]["object_id"] >= 0 and row["prompt"].endswith("Image 3: ?")
+    assert main(args) == 2 and "not empty" in capsys.readouterr().err
+    assert main(args + ["--overwrite"]) == 0
+
+
+def test_list_names_envs_families_and_agents(capsys):
+    assert main(["list", "envs"]) == 0
+    out = capsys.readouterr().out
+    assert "Rep2D-Bbox-v0" in out and "iou" in out and "rep2d" in out
+    assert main(["list", "families"]) == 0 and "Rep2D-BEAT" in capsys.readouterr().out
+    assert main(["list", "agents"]) == 0 and "random" in capsys.readouterr().out.split()

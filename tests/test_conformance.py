@@ -1,6 +1,7 @@
-"""Checks every task family's environment must pass (in the spirit of scikit-learn's estimator checks).
+"""Checks every registered env must pass (in the spirit of scikit-learn's estimator checks).
 
-A new task family is covered by adding one line to ``CASES``.
+The cases come from the registry: every env id of every discovered family with its default options,
+plus the extra cases its family lists (``Family.test_cases``), run small (``Family.test_kwargs``).
 """
 
 from __future__ import annotations
@@ -14,24 +15,30 @@ from hypothesis import strategies as st
 
 import spatial_env  # noqa: F401
 from conftest import make_test_room
+from spatial_env.tasks import env_specs, families, family_of
 
-# (env id, extra gym.make kwargs)
-CASES = [
-    ("Rep2D-Bbox-v0", {}),
-    ("Rep2D-Bbox-v0", {"include_invisible": True, "annotate_context": "both"}),
-    ("Rep2D-Exposure-v0", {}),
-    ("Rep2D-Exposure-v0", {"include_invisible": True, "annotate_context": "draw"}),
-    ("Rep2D-CameraPose-v0", {}),
-    ("Rep2D-CameraPose-v0", {"include_invisible": True, "questions_per_episode": 3}),
-]
+
+def _cases() -> list[tuple[str, dict]]:
+    cases = [(env_id, {}) for env_id in sorted(env_specs())]
+    for family in families().values():
+        cases.extend(family.test_cases)
+    return cases
+
+
+CASES = _cases()
 IDS = [f"{e}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'default'}" for e, kw in CASES]
-SMALL = {"resolution": 48, "num_views": 3,
-         "sampler": {"views_visible": 4, "views_invisible": 2, "min_visible_fraction": 0.01, "max_tries": 300}}
+ENV_IDS = sorted(env_specs())
 
 
 def make(env_id: str, cache: str, **kwargs):
     """A small, fast env of ``env_id`` on the test room."""
-    return gym.make(env_id, scenes=[make_test_room()], cache_dir=cache, progress=False, **{**SMALL, **kwargs})
+    small = family_of(env_id).test_kwargs
+    return gym.make(env_id, scenes=[make_test_room()], cache_dir=cache, progress=False, **{**small, **kwargs})
+
+
+def test_every_registered_env_is_covered():
+    assert set(ENV_IDS) <= {c[0] for c in CASES}
+    assert {"Rep2D-Bbox-v0", "Rep2D-Exposure-v0", "Rep2D-CameraPose-v0"} <= set(ENV_IDS)
 
 
 @pytest.mark.parametrize("env_id,kwargs", CASES, ids=IDS)
@@ -71,11 +78,13 @@ def test_garbage_scores_the_worst_and_is_counted(env_id, kwargs, bank_cache):
     _, info = env.reset(seed=3)
     _, reward, _, _, info = env.step("I cannot tell from these images.")
     assert info["parse_ok"] is False and info["prediction"] is None and info["parse_error"]
-    worst = {"iou": 0.0, "squared_error": -1.0, "l2_error": -info["target"].get("max_error", 0.0)}
-    assert reward == worst[env.unwrapped.task.metric]
+    metric = env.unwrapped.task.metric
+    worst = metric.worst_value(info["target"])
+    assert reward == metric.reward(worst) and info["metrics"][metric.name] == worst
+    assert metric.better(metric.best, worst)
 
 
-@pytest.mark.parametrize("env_id", sorted({c[0] for c in CASES}))
+@pytest.mark.parametrize("env_id", ENV_IDS)
 def test_any_string_never_raises(env_id, bank_cache):
     env = make(env_id, bank_cache)
     env.reset(seed=0)
@@ -90,19 +99,43 @@ def test_any_string_never_raises(env_id, bank_cache):
     answer()
 
 
-@pytest.mark.parametrize("env_id", sorted({c[0] for c in CASES}))
+@pytest.mark.parametrize("env_id", ENV_IDS)
 @pytest.mark.parametrize("vector", [gym.vector.SyncVectorEnv, gym.vector.AsyncVectorEnv])
 def test_vector_envs_step(env_id, vector, bank_cache):
     make(env_id, bank_cache).reset(seed=0)  # build the bank once, before workers race for it
     envs = vector([lambda: make(env_id, bank_cache) for _ in range(4)])
     try:
         obs, infos = envs.reset(seed=11)
-        assert obs["images"].shape == (4, 3, 48, 48, 3) and len(obs["prompt"]) == 4
+        shape = envs.single_observation_space["images"].shape
+        assert obs["images"].shape == (4, *shape) and len(obs["prompt"]) == 4
         best = envs.get_attr("task")[0].best_reward
         obs, rewards, terminated, _, infos = envs.step(list(infos["answer"]))
         assert rewards.shape == (4,) and terminated.all()
         np.testing.assert_allclose(rewards, best, atol=1e-12)
         obs, rewards, terminated, _, infos = envs.step(["?"] * 4)  # the autoreset step
-        assert obs["images"].shape == (4, 3, 48, 48, 3) and not terminated.any()
+        assert obs["images"].shape == (4, *shape) and not terminated.any()
     finally:
         envs.close()
+
+
+@pytest.mark.parametrize("env_id,kwargs", CASES, ids=IDS)
+def test_info_names_the_question(env_id, kwargs, bank_cache):
+    env = make(env_id, bank_cache, **kwargs)
+    _, info = env.reset(seed=2)
+    assert info["family"] == env.unwrapped.task.family and isinstance(info["question_type"], str)
+    if "choices" in info:
+        assert len(set(info["choices"])) == len(info["choices"]) and info["answer"] in info["choices"]
+    _, _, terminated, _, info = env.step(info["answer"])
+    while not terminated:
+        _, _, terminated, _, info = env.step(info["next_answer"])
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step("anything")
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_render_pictures_the_question(env_id, bank_cache):
+    env = make(env_id, bank_cache, render_mode="rgb_array")
+    obs, _ = env.reset(seed=0)
+    sheet = env.render()
+    assert sheet.dtype == np.uint8 and sheet.ndim == 3 and sheet.shape[2] == 3
+    assert sheet.shape[0] >= obs["images"].shape[1]

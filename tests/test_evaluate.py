@@ -23,15 +23,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 from spatial_env.agents import BaseAgent, OracleAgent, PriorAgent, RandomAgent
 
 import spatial_env
-from spatial_env.evaluation import (
-    EPISODES_FILE,
-    Results,
-    add_eval_arguments,
-    bootstrap_ci,
-    episode_seed,
-    evaluate,
-    run_eval,
-)
+from spatial_env.cli import add_eval_arguments, run_eval
+from spatial_env.evaluation import EPISODES_FILE, Results, bootstrap_ci, episode_seed, evaluate
+from spatial_env.metrics import SQUARED_ERROR
 
 FAKE_ID = "FakeExposure-v0"
 
@@ -43,7 +37,8 @@ class FakeExposureEnv(gym.Env):
 
     def __init__(self, task: str = "rep2d_exposure", num_views: int = 3, questions_per_episode: int = 1,
                  resolution: int = 16):
-        self.task = SimpleNamespace(name=task, metric="squared_error", best_reward=0.0, higher_is_better=False)
+        self.task = SimpleNamespace(name=task, family="rep2d", metric=SQUARED_ERROR, best_reward=0.0,
+                                    higher_is_better=False, draw=None)
         self.num_views, self.questions = num_views, questions_per_episode
         self.observation_space = spaces.Dict({
             "images": spaces.Box(0, 255, (num_views, resolution, resolution, 3), np.uint8),
@@ -265,7 +260,8 @@ def test_cli_hooks(tmp_path, capsys):
 # ---- report ----------------------------------------------------------------------------------------------
 
 def test_report_writes_html_plots_and_gallery(tmp_path):
-    from spatial_env.report import add_report_arguments, report, run_report
+    from spatial_env.cli import add_report_arguments, run_report
+    from spatial_env.report import report
 
     for name, agent in (("random", RandomAgent("rep2d_exposure")), ("garbler", Garbler())):
         evaluate(FAKE_ID, agent, episodes=8, num_views=[1, 2, 5], out=tmp_path / name, progress=False)

@@ -397,6 +397,16 @@ def test_normalize_answer():
     assert M.normalize_answer("An apple, a pear") == "apple pear"
 
 
-def test_higher_is_better_covers_reward_signs():
-    assert M.HIGHER_IS_BETTER["iou"] and M.HIGHER_IS_BETTER["mra"]
-    assert not M.HIGHER_IS_BETTER["mse"] and not M.HIGHER_IS_BETTER["l2_error"]
+def test_metric_objects_carry_direction_best_and_worst():
+    assert M.METRICS["iou"].higher_is_better and M.METRICS["spar_mra"].higher_is_better
+    assert not M.METRICS["squared_error"].higher_is_better and not M.METRICS["l2_error"].higher_is_better
+    for m in M.METRICS.values():
+        worst = m.worst_value({"max_error": 7.5})
+        assert m.better(m.best, worst) and not m.better(worst, m.best)
+        assert m.reward(m.best) > m.reward(worst)  # rewards always point up
+    assert M.METRICS["l2_error"].worst_value({"max_error": 7.5}) == 7.5
+    with pytest.raises(ValueError, match="max_error"):
+        M.METRICS["l2_error"].worst_value({})
+    with pytest.raises(ValueError, match="unknown metric 'nope'"):
+        M.get_metric("nope")
+    assert M.METRICS["squared_error"].aggregate([0.0, 0.5]) == 0.25

@@ -1,0 +1,345 @@
+"""The frame bank: one scene's sampled frames with their annotations, cached on disk.
+
+A bank is what a frame sampler produced for one scene: per frame the RGB image (PNG), z-depth in
+millimetres and instance ids (NPZ), the camera, and the annotation of every object seen
+(:mod:`spatial_env.frames.annotate`), indexed in one ``index.json``. It is built once into a
+temporary directory and renamed into place, so concurrent builders never leave a half-written bank,
+and opened lazily: images are decoded on first use into one byte-bounded cache per process.
+
+The cache directory name is the scene's identity plus a hash of everything that changes pixels or
+annotations: the sampler and its config, the renderer, the bank format and the package version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import imageio.v3 as iio
+import numpy as np
+
+from .. import __version__
+from ..camera import Camera
+from ..render.base import Frame
+from ..scene.model import Scene
+from .annotate import FrameAnnotator, ObjectAnnotation, amodal_item
+from .samplers import get_sampler
+
+#: Bump when the bank layout or what samplers store changes; old caches are then ignored.
+BANK_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class FrameSpec:
+    """Which frames a task draws from: a registered sampler's name and its config (a plain dict)."""
+
+    sampler: str
+    config: dict = field(default_factory=dict)
+
+    def make(self):
+        """The sampler instance (validates the config)."""
+        return get_sampler(self.sampler)(self.config)
+
+    def key(self, renderer: str) -> str:
+        """Hash of everything but the scene that determines a bank's contents."""
+        payload = json.dumps([self.sampler, self.make().to_dict(), renderer, BANK_FORMAT, __version__],
+                             sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class FrameRecord:
+    """One frame of a bank: its camera, what its sampler aimed at, and every seen object's annotation."""
+
+    index: int
+    camera: Camera
+    target: int | None
+    role: str
+    objects: dict[int, ObjectAnnotation]
+
+    def annotation(self, object_id: int) -> ObjectAnnotation | None:
+        """The object's annotation in this frame, or None when the object is not seen."""
+        return self.objects.get(object_id)
+
+    def to_json(self) -> dict:
+        """JSON-ready dict."""
+        return {"index": self.index, "pose": self.camera.pose.tolist(), "K": self.camera.K.tolist(),
+                "width": self.camera.width, "height": self.camera.height, "target": self.target,
+                "role": self.role, "objects": [a.to_json() for a in self.objects.values()]}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "FrameRecord":
+        """Inverse of :meth:`to_json`."""
+        cam = Camera(np.array(d["K"], float), np.array(d["pose"], float), int(d["width"]), int(d["height"]))
+        objects = {int(a["id"]): ObjectAnnotation.from_json(a) for a in d["objects"]}
+        return cls(int(d["index"]), cam, None if d["target"] is None else int(d["target"]), d["role"], objects)
+
+
+class ImageCache:
+    """A least-recently-used cache of decoded images bounded in bytes, shared by every bank of a process
+    (one budget, however many scenes an env draws from)."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = int(max_bytes)
+        self.nbytes = 0
+        self._items: OrderedDict[tuple, np.ndarray] = OrderedDict()
+
+    def get(self, key: tuple, load) -> np.ndarray:
+        """The cached array for ``key``, or ``load()``'s result, cached read-only."""
+        img = self._items.get(key)
+        if img is not None:
+            self._items.move_to_end(key)
+            return img
+        img = load()
+        img.setflags(write=False)
+        self._items[key] = img
+        self.nbytes += img.nbytes
+        while self.nbytes > self.max_bytes and len(self._items) > 1:
+            self.nbytes -= self._items.popitem(last=False)[1].nbytes
+        return img
+
+
+#: Decoded bank images kept in memory: ``$SPATIAL_ENV_IMAGE_CACHE_MB`` MiB (default 1024), about
+#: 1,400 images at 512x512, i.e. several scenes' banks, so steps of a warm env do no PNG decoding.
+IMAGE_CACHE = ImageCache(int(os.environ.get("SPATIAL_ENV_IMAGE_CACHE_MB", "1024")) * 2**20)
+
+
+class FrameBank:
+    """One scene's frames and annotations on disk, with images loaded lazily and cached.
+
+    ``scene`` (a Scene or a spec :func:`spatial_env.scene.load_scene` reads) is only loaded when a
+    frame is rendered on demand (:meth:`render`, :meth:`amodal`).
+    """
+
+    def __init__(self, path: Path, index: dict, scene: Any = None, renderer: str = "auto"):
+        self.path = Path(path)
+        self.index = index
+        self.scene_id: str = index["scene_id"]
+        self.frames: list[FrameRecord] = [FrameRecord.from_json(f) for f in index["frames"]]
+        self.objects: dict[int, dict] = {int(o["id"]): o for o in index["objects"]}
+        self.bounds = np.asarray(index["bounds"], float)
+        self.resolution = int(index["resolution"])
+        self._scene_spec, self._renderer_name = scene, renderer
+        self._renderer = self._annotator = None
+        self._amodal: dict[tuple[int, int], tuple] = {}
+        self._points: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._targeted: dict[tuple, list[int]] = {}
+        self.by_target: dict[int, list[int]] = {}
+        for f in self.frames:
+            if f.target is not None:
+                self.by_target.setdefault(f.target, []).append(f.index)
+
+    # -- frames --------------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def rgb(self, index: int) -> np.ndarray:
+        """The frame's RGB image (H, W, 3) uint8 (read-only, cached)."""
+        return IMAGE_CACHE.get((str(self.path), index), lambda: iio.imread(self.path / "rgb" / f"{index:05d}.png"))
+
+    def image_path(self, index: int) -> Path:
+        """Where the frame's PNG lies (for exports that copy files instead of re-encoding)."""
+        return self.path / "rgb" / f"{index:05d}.png"
+
+    def maps(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """The frame's z-depth (float32 metres, 0 = nothing) and instance ids (int32, -1 = background)."""
+        with np.load(self.path / "maps" / f"{index:05d}.npz") as z:
+            return z["depth_mm"].astype(np.float32) / 1000.0, z["instance"].astype(np.int32)
+
+    def targeted(self, object_id: int, role: str | None = None) -> list[int]:
+        """Indices of the frames a sampler aimed at ``object_id`` (with ``role``, e.g. ``"visible"``)."""
+        key = (object_id, role)
+        if key not in self._targeted:
+            self._targeted[key] = [i for i in self.by_target.get(object_id, ())
+                                   if role is None or self.frames[i].role == role]
+        return list(self._targeted[key])
+
+    def targets_with(self, role: str, n: int) -> list[int]:
+        """Sorted ids of the objects with at least ``n`` frames aimed at them with ``role``."""
+        return [o for o in sorted(self.by_target) if len(self.targeted(o, role)) >= n]
+
+    def frames_showing(self, object_id: int, min_pixels: int = 1) -> list[int]:
+        """Indices of the frames where ``object_id`` has at least ``min_pixels`` visible pixels."""
+        return [f.index for f in self.frames
+                if (a := f.objects.get(object_id)) is not None and a.visible_pixels >= min_pixels]
+
+    # -- overlap ---------------------------------------------------------------------------------------
+    def surface_voxels(self, index: int, voxel: float = 0.05) -> np.ndarray:
+        """Sorted keys of the ``voxel``-metre cells holding the frame's visible surface points."""
+        key = (index, voxel)
+        if key not in self._points:
+            depth, _ = self.maps(index)
+            cam = self.frames[index].camera
+            pts = cam.unproject(depth)[depth > 0]
+            cells = np.floor(pts / voxel).astype(np.int64) + (1 << 20)
+            keys = np.unique((cells[:, 0] << 42) | (cells[:, 1] << 21) | cells[:, 2])
+            self._points[key] = keys
+            if len(self._points) > 256:
+                self._points.popitem(last=False)
+        return self._points[key]
+
+    def overlap(self, i: int, j: int, voxel: float = 0.05) -> float:
+        """IoU of the visible surface of frames ``i`` and ``j`` (MultiSPA §3.2's frame-pair overlap),
+        measured on ``voxel``-metre cells so near and far frames count surface, not pixels."""
+        a, b = self.surface_voxels(i, voxel), self.surface_voxels(j, voxel)
+        inter = len(np.intersect1d(a, b, assume_unique=True))
+        union = len(a) + len(b) - inter
+        return inter / union if union else 0.0
+
+    # -- renders on demand -------------------------------------------------------------------------------
+    @property
+    def scene(self) -> Scene:
+        """The bank's scene, loaded on first use."""
+        if not isinstance(self._scene_spec, Scene):
+            if self._scene_spec is None:
+                raise ValueError(f"bank {self.path} was opened without its scene; pass scene= to render on demand")
+            from ..scene import load_scene
+
+            self._scene_spec = load_scene(self._scene_spec)
+        return self._scene_spec
+
+    def _tools(self):
+        if self._renderer is None:
+            from ..render import make_renderer
+
+            self._renderer = make_renderer(self.scene, backend=self._renderer_name)
+            self._annotator = FrameAnnotator(self.scene)
+        return self._renderer, self._annotator
+
+    def render(self, camera: Camera, amodal: tuple[int, ...] = ()) -> tuple[Frame, dict[int, ObjectAnnotation]]:
+        """Render and annotate any camera (a view placed on demand); ``amodal`` objects also get their
+        amodal items. Nothing is stored."""
+        renderer, annotator = self._tools()
+        frame = renderer.render(camera)
+        items = {oid: amodal_item(renderer.render(camera, only_objects=[oid]).instance, oid) for oid in amodal}
+        return frame, annotator.annotate(camera, frame.depth, frame.instance, items)
+
+    def amodal(self, index: int, object_id: int) -> ObjectAnnotation | None:
+        """The object's annotation in frame ``index`` with its amodal items (rendered on demand if needed)."""
+        ann = self.frames[index].objects.get(object_id)
+        if ann is None or ann.amodal_pixels is not None:
+            return ann
+        if (index, object_id) not in self._amodal:
+            renderer, _ = self._tools()
+            alone = renderer.render(self.frames[index].camera, only_objects=[object_id]).instance
+            self._amodal[(index, object_id)] = amodal_item(alone, object_id)
+        tight, px = self._amodal[(index, object_id)]
+        from dataclasses import replace
+
+        return replace(ann, tight_box=tight, amodal_pixels=px)
+
+    # -- building and opening --------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike, scene: Any = None, renderer: str = "auto") -> "FrameBank":
+        """Open a built bank directory."""
+        path = Path(path)
+        try:
+            index = json.loads((path / "index.json").read_text())
+        except (OSError, json.JSONDecodeError) as e:
+            raise ValueError(f"{path / 'index.json'}: not a readable frame bank index ({e})") from None
+        if index.get("format") != BANK_FORMAT:
+            raise ValueError(f"{path / 'index.json'}: bank format {index.get('format')} != {BANK_FORMAT}")
+        return cls(path, index, scene, renderer)
+
+    @classmethod
+    def build(cls, scene: Scene, out: str | os.PathLike, spec: FrameSpec, *, renderer: str = "auto",
+              progress: bool = True, identity: str | None = None) -> "FrameBank":
+        """Sample, render and annotate ``scene``'s frames into directory ``out`` (atomically)."""
+        from ..render import make_renderer
+
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            r = make_renderer(scene, backend=renderer)
+            sampler = spec.make()
+            annotator = FrameAnnotator(scene)
+            (tmp / "rgb").mkdir()
+            (tmp / "maps").mkdir()
+            frames = []
+            for shot in sampler.shots(scene, r, progress=progress):
+                k = len(frames)
+                f = shot.frame
+                objects = annotator.annotate(shot.camera, f.depth, f.instance, shot.amodal)
+                frames.append(FrameRecord(k, shot.camera, shot.target, shot.role, objects))
+                iio.imwrite(tmp / "rgb" / f"{k:05d}.png", f.rgb)
+                depth_mm = np.minimum(np.round(f.depth * 1000.0), 65535).astype(np.uint16)
+                np.savez_compressed(tmp / "maps" / f"{k:05d}.npz", depth_mm=depth_mm, instance=f.instance)
+            seen = sorted({o for f in frames for o in f.objects} | {f.target for f in frames if f.target is not None})
+            index = {
+                "format": BANK_FORMAT, "spatial_env": __version__, "scene_id": scene.scene_id,
+                "scene_hash": scene.content_hash, "identity": identity or scene_identity(scene),
+                "source": scene.source, "renderer": r.backend, "sampler": spec.sampler,
+                "config": sampler.to_dict(), "resolution": int(sampler.config.resolution),
+                "floor_height": scene.floor_height, "bounds": scene.bounds.tolist(),
+                "objects": [{"id": o, "category": scene.objects[o].category,
+                             "center": scene.objects[o].center.tolist(), "extents": scene.objects[o].extents.tolist(),
+                             "rotation": scene.objects[o].rotation.tolist(),
+                             "model": scene.objects[o].attributes.get("model")} for o in seen],
+                "relations": [list(r_) for r_ in scene.relations],
+                "skipped_objects": list(getattr(sampler, "skipped", [])),
+                "frames": [f.to_json() for f in frames],
+            }
+            (tmp / "index.json").write_text(json.dumps(index))
+            try:
+                os.rename(tmp, out)
+            except OSError:
+                if not (out / "index.json").exists():
+                    raise
+                # Another process finished the same bank first; theirs is equivalent.
+                shutil.rmtree(tmp, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return cls.open(out, scene, renderer)
+
+
+def scene_identity(spec) -> str:
+    """A cheap cache identity for a scene spec (a Scene, a ``procedural:`` name or a directory)
+    that does not need the scene loaded: content hash, generator version, or file sizes + mtimes."""
+    if isinstance(spec, Scene):
+        return f"{spec.scene_id}-{spec.content_hash}"
+    text = str(spec)
+    if text.startswith("procedural:"):
+        from ..scene import procedural
+        return f"{text.split(':', 1)[1]}-gen{procedural.GENERATOR_VERSION}"
+    path = Path(text).expanduser().resolve()
+    if not path.exists():
+        raise FileNotFoundError(f"scene {text!r}: no such file or directory")
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    h = hashlib.sha256(str(path).encode())
+    for p in files:
+        st = p.stat()
+        h.update(f"{p.relative_to(path.parent)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return f"{path.name}-{h.hexdigest()[:12]}"
+
+
+def default_cache_dir() -> Path:
+    """Where frame banks live: ``$SPATIAL_ENV_CACHE``, else ``$XDG_CACHE_HOME/spatial_env``, else ``~/.cache/spatial_env``."""
+    if os.environ.get("SPATIAL_ENV_CACHE"):
+        return Path(os.environ["SPATIAL_ENV_CACHE"]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "spatial_env"
+
+
+def load_bank(scene, spec: FrameSpec, *, cache_dir: str | os.PathLike | None = None, renderer: str = "auto",
+              progress: bool = True) -> FrameBank:
+    """The frame bank of a scene spec (Scene, ``procedural:`` name or dataset path) for ``spec``,
+    built on first use."""
+    from ..render import resolve_backend
+
+    backend = resolve_backend(renderer)
+    identity = scene_identity(scene)
+    path = Path(cache_dir or default_cache_dir()) / "banks" / f"{identity}-{spec.key(backend)}"
+    if (path / "index.json").exists():
+        return FrameBank.open(path, scene, backend)
+    from ..scene import load_scene
+
+    loaded = scene if isinstance(scene, Scene) else load_scene(scene)
+    return FrameBank.build(loaded, path, spec, renderer=backend, progress=progress, identity=identity)
