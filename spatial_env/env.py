@@ -47,7 +47,7 @@ class SpatialEnv(gym.Env):
     options dataclass (for Rep2D: :class:`spatial_env.tasks.rep2d.Rep2DOptions`).
 
     ## info
-    ``task``, ``family``, ``question_type``, ``scene_id``, ``episode_id``, ``question_index``,
+    ``task``, ``family``, ``metric`` (the task that scores this question), ``question_type``, ``scene_id``, ``episode_id``, ``question_index``,
     ``target``, ``answer``, ``choices`` (multiple choice) and after a step ``prediction``,
     ``parse_ok``, ``parse_error``, ``metrics``; non-final steps add ``next_*`` for the next question.
     """
@@ -101,10 +101,16 @@ class SpatialEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         """Start an episode: pick a scene (or ``options["scene_index"]``) and show its first question."""
         super().reset(seed=seed)
+        unknown = sorted(set(options or {}) - {"scene_index"})
+        if unknown:
+            raise ValueError(f"unknown reset option(s) {unknown}; valid: ['scene_index']")
         if options and "scene_index" in options:
-            self._scene_index = int(options["scene_index"])
-            if not 0 <= self._scene_index < len(self.scenes):
-                raise ValueError(f"scene_index {self._scene_index} out of range [0, {len(self.scenes)})")
+            index = options["scene_index"]
+            if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
+                raise ValueError(f"reset option scene_index must be an int, got {index!r}")
+            if not 0 <= index < len(self.scenes):
+                raise ValueError(f"scene_index {index} out of range [0, {len(self.scenes)})")
+            self._scene_index = int(index)
         else:
             self._scene_index = int(self.np_random.integers(len(self.scenes)))
         self._question = 0
@@ -119,7 +125,7 @@ class SpatialEnv(gym.Env):
         if self._done:
             raise RuntimeError("the episode has terminated: call reset() before step()")
         episode = self._episode
-        judged = self.task.judge(action, episode.target, self.options)
+        judged = self._scorer(episode).judge(action, episode.target, self.options)
         info = self._question_info()
         info.update(prediction=_jsonable(judged.prediction) if judged.parse_ok else None, parse_ok=judged.parse_ok,
                     parse_error=None if judged.parse_ok else judged.prediction.reason, metrics=dict(judged.metrics))
@@ -150,13 +156,19 @@ class SpatialEnv(gym.Env):
             episode = dataclasses.replace(episode, prompt="".join(c if c in _PRINTABLE else "?" for c in episode.prompt))
         return episode
 
+    def _scorer(self, episode: Episode):
+        """The task that scores ``episode``: its own when a mixing env names one, else the env's."""
+        return self.task if episode.task is None else get_task(episode.task)
+
     def _observation(self) -> dict[str, Any]:
         ep = self._episode
         return {"images": np.stack(ep.images).astype(np.uint8, copy=False), "prompt": ep.prompt}
 
     def _question_info(self) -> dict[str, Any]:
         ep = self._episode
-        info = {"task": self.task.name, "family": self.task.family, "question_type": ep.question_type,
+        scorer = self._scorer(ep)
+        info = {"task": scorer.name, "family": scorer.family, "metric": scorer.metric.name,
+                "question_type": ep.question_type,
                 "scene_id": ep.scene_id, "episode_id": ep.episode_id, "question_index": self._question,
                 "target": copy.deepcopy(ep.target), "answer": ep.answer}
         if ep.choices is not None:

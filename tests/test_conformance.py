@@ -139,3 +139,13 @@ def test_render_pictures_the_question(env_id, bank_cache):
     sheet = env.render()
     assert sheet.dtype == np.uint8 and sheet.ndim == 3 and sheet.shape[2] == 3
     assert sheet.shape[0] >= obs["images"].shape[1]
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_reset_options_are_checked(env_id, bank_cache):
+    env = make(env_id, bank_cache)
+    env.reset(seed=0, options={"scene_index": 0})
+    for bad, match in (({"scene": 0}, "unknown reset option"), ({"scene_index": "0"}, "must be an int"),
+                       ({"scene_index": 1}, "out of range")):
+        with pytest.raises(ValueError, match=match):
+            env.reset(seed=0, options=bad)

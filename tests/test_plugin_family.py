@@ -17,7 +17,7 @@ from spatial_env.agents import OracleAgent, RandomAgent
 
 TOY = '''
 """Toy family: which of two named objects is nearer the camera (multiple choice, one image)."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spatial_env import metrics
 from spatial_env.frames import FrameSpec
@@ -61,9 +61,25 @@ def score(prediction, target, o):
     return {"accuracy": float(prediction == target["answer"])}
 
 
-TASK = Task("toy_nearer", "toy", metrics.ACCURACY, ToyOptions, frames, sample, parse, score,
-            answers=AnswerFormat(random=lambda rng: "AB"[int(rng.integers(2))]))
-register_family(Family("toy", "Toy", "none", (TASK,), {"Toy-Nearer-v0": {"task": "toy_nearer"}},
+def sample_farther(bank, rng, o):
+    ep = sample(bank, rng, o)
+    far = {"A": "B", "B": "A"}[ep.answer]
+    return replace(ep, prompt=ep.prompt.replace("nearer", "farther from"), target={"answer": far}, answer=far,
+                   question_type="farther")
+
+
+def sample_mix(bank, rng, o):
+    ep = (sample if rng.random() < 0.5 else sample_farther)(bank, rng, o)
+    return replace(ep, task="toy_" + ep.question_type)   # the task that scores this question
+
+
+RANDOM = AnswerFormat(random=lambda rng: "AB"[int(rng.integers(2))])
+NEARER = Task("toy_nearer", "toy", metrics.ACCURACY, ToyOptions, frames, sample, parse, score, answers=RANDOM)
+FARTHER = Task("toy_farther", "toy", metrics.ACCURACY, ToyOptions, frames, sample_farther, parse, score, answers=RANDOM)
+MIX = Task("toy_mix", "toy", metrics.ACCURACY, ToyOptions, frames, sample_mix, parse, score, answers=RANDOM)
+register_family(Family("toy", "Toy", "none", (NEARER, FARTHER, MIX),
+                       {"Toy-Nearer-v0": {"task": "toy_nearer"}, "Toy-Mix-v0": {"task": "toy_mix"}},
+                       groups={"all": ("nearer", "farther")},
                        test_kwargs={"resolution": 48, "frames_per_scene": 6}))
 '''
 
@@ -115,6 +131,22 @@ def test_a_toy_family_runs_through_make_check_evaluate_report_and_export(toy_fam
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert len(rows) == 3 and all(r["choices"] == ["A", "B"] and r["answer"] in "AB" for r in rows)
     assert all((path.parent / r["images"][0]).is_file() for r in rows)
+
+
+def test_an_env_mixing_tasks_scores_each_question_by_its_own_task(toy_family, tmp_path):
+    kwargs = {"scenes": [make_test_room()], "cache_dir": str(tmp_path / "cache"), "resolution": 48,
+              "frames_per_scene": 6}
+    res = spatial_env.evaluate("Toy-Mix-v0", OracleAgent(), episodes=16, progress=False, **kwargs)
+    assert {r["question_type"] for r in res.records} == {"nearer", "farther"}
+    assert {r["task"] for r in res.records} == {"toy_nearer", "toy_farther"}
+    assert all(r["reward"] == 1.0 for r in res.records)
+    rows = res.summary()
+    assert {r["key"] for r in rows if r["group"] == "question_type"} == {"nearer", "farther"}
+    group = next(r for r in rows if r["group"] == "family_group")
+    assert group["key"] == "all" and group["mean"] == 1.0 and group["n"] == 16
+    env = gym.make("Toy-Mix-v0", progress=False, **kwargs)
+    _, info = env.reset(seed=3)
+    assert info["task"] == "toy_" + info["question_type"] and info["metric"] == "accuracy"
 
 
 def test_a_family_cannot_take_an_existing_env_id(toy_family):

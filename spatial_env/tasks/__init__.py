@@ -120,7 +120,9 @@ class Episode:
 
     ``question_type`` names the kind of question (summaries group by it); ``choices`` holds the
     options of a multiple-choice question; ``meta`` is what the family's drawing needs (pixel
-    boxes, points) and the geometry the answer was computed from."""
+    boxes, points) and the geometry the answer was computed from. ``task`` names the registered
+    task that parses and scores the answer when it is not the env's own (an env mixing several
+    tasks, such as a whole benchmark, samples from each and says which)."""
 
     images: list[np.ndarray]
     prompt: str
@@ -131,6 +133,7 @@ class Episode:
     question_type: str
     choices: list[str] | None = None
     meta: dict = field(default_factory=dict)
+    task: str | None = None
 
 
 @dataclass(frozen=True)
