@@ -6,14 +6,14 @@ not import torch or openai.
 
 from __future__ import annotations
 
-from .base import Agent, AgentError, BaseAgent
+from .base import Agent, AgentError, BaseAgent, BatchError
 from .registry import agent_names, load_agent
 from .scripted import CopyLastAgent, CopyLastBoxAgent, OracleAgent, PriorAgent, RandomAgent
 
 _LAZY = {"TransformersAgent": ".hf", "OpenAIAgent": ".api"}
 
-__all__ = ["Agent", "AgentError", "BaseAgent", "CopyLastAgent", "CopyLastBoxAgent", "OpenAIAgent", "OracleAgent",
-           "PriorAgent", "RandomAgent", "TransformersAgent", "agent_names", "load_agent"]
+__all__ = ["Agent", "AgentError", "BaseAgent", "BatchError", "CopyLastAgent", "CopyLastBoxAgent", "OpenAIAgent",
+           "OracleAgent", "PriorAgent", "RandomAgent", "TransformersAgent", "agent_names", "load_agent"]
 
 
 def __getattr__(name: str):

@@ -11,13 +11,26 @@ class AgentError(RuntimeError):
     """An agent could not produce an answer (a server kept failing, a model lacks its image processor, ...)."""
 
 
+class BatchError(AgentError):
+    """Some observations of an ``act_batch`` call got no answer; ``results`` holds, in order, each answer
+    or the exception that stopped it, so a caller keeps the answers it already has (and paid for)."""
+
+    def __init__(self, message: str, results: list):
+        super().__init__(message)
+        self.results = results
+
+
 @runtime_checkable
 class Agent(Protocol):
     """Anything that answers observations ``{"images": uint8 (N, H, W, 3), "prompt": str}`` with text.
 
-    Agents see only the observation. Two optional flags change how the harness drives an agent:
-    ``needs_info = True`` makes it pass ``info=`` (privileged ground truth, for :class:`OracleAgent`), and
-    ``needs_fit = True`` makes it call ``fit(env, episodes, seed)`` first (for :class:`PriorAgent`).
+    Agents see only the observation. The harness needs only ``act`` (``act_batch`` and ``reset`` are
+    used when present) and also takes a plain function ``observation -> str``. An exception from
+    ``act``/``act_batch`` costs only the questions that got no answer (each is recorded as an error
+    line); a batch that got some answers raises :class:`BatchError` with them. Two optional flags
+    change how the harness drives an agent: ``needs_info = True`` makes it pass ``info=`` (privileged
+    ground truth, for :class:`OracleAgent`), and ``needs_fit = True`` makes it call
+    ``fit(env, episodes, seed)`` first (for :class:`PriorAgent`).
     """
 
     def act(self, observation: dict) -> str:
@@ -48,6 +61,18 @@ class BaseAgent:
 
     def reset(self) -> None:
         """Nothing to forget by default."""
+
+    def describe(self) -> dict:
+        """The agent's resolved settings for run.json: its class, the YAML spec it was built from (when
+        :func:`~spatial_env.agents.load_agent` built it), else its public attributes of plain types.
+        The harness drops every field named like a secret."""
+        spec = getattr(self, "spec", None)
+        if spec:
+            return {"class": type(self).__name__, **spec}
+        plain = (str, int, float, bool, type(None))
+        return {"class": type(self).__name__,
+                **{k: v for k, v in vars(self).items() if not k.startswith("_") and k != "name"
+                   and isinstance(v, plain)}}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

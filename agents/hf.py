@@ -220,5 +220,16 @@ class TransformersAgent(BaseAgent):
         new_tokens = sequences[:, inputs["input_ids"].shape[1]:]
         return [t.strip() for t in self.processor.batch_decode(new_tokens, skip_special_tokens=True)]
 
+    def describe(self) -> dict:
+        """The resolved settings: checkpoint and its revision (a Hub commit, when known), dtype, device,
+        generation settings."""
+        cfg = getattr(self.model, "config", None)
+        return {**super().describe(), "model": self.model_id, "revision": getattr(cfg, "_commit_hash", None),
+                "model_class": type(self.model).__name__, "dtype": str(getattr(self.model, "dtype", None)),
+                "device": str(getattr(self.model, "device", None)), "max_new_tokens": self.max_new_tokens,
+                "do_sample": self.do_sample, "temperature": self.temperature, "top_p": self.top_p,
+                "batch_size": self.batch_size, "max_pixels": self.max_pixels, "seed": self.seed,
+                "generate_kwargs": self.generate_kwargs}
+
     def __repr__(self) -> str:
         return f"TransformersAgent({self.model_id!r}, do_sample={self.do_sample})"

@@ -58,4 +58,7 @@ def load_agent(name_or_path: str, env_id: str | None = None, **overrides: Any):
             raise ValueError(f"agent type {kind!r} needs the task: pass env_id=... or set 'task' in the YAML")
         spec["task"] = env_id
     module, cls = TYPES[kind]
-    return getattr(importlib.import_module(f"{__package__}.{module}"), cls)(**spec)
+    agent = getattr(importlib.import_module(f"{__package__}.{module}"), cls)(**spec)
+    # The resolved spec, for run.json (the harness drops secret fields before writing it).
+    agent.spec = {"type": kind, **spec}
+    return agent

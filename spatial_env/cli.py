@@ -19,9 +19,14 @@ def overview_images(scene, count: int, resolution: int, renderer: str = "auto", 
     from .render import make_renderer
     from .scene.walkable import overview_cameras
 
+    from .evaluation import is_terminal
+
     r = make_renderer(scene, backend=renderer)
     cams = overview_cameras(scene, count, resolution)
-    for cam in tqdm(cams, desc=f"rendering {scene.scene_id}", unit="view", disable=not progress):
+    if progress and not is_terminal():
+        # Piped to a file: one plain line instead of a bar's escape codes.
+        print(f"rendering {len(cams)} views of {scene.scene_id}", file=sys.stderr, flush=True)
+    for cam in tqdm(cams, desc=f"rendering {scene.scene_id}", unit="view", disable=not progress or not is_terminal()):
         f = r.render(cam)
         yield f.rgb, colorize_depth(f.depth), colorize_ids(f.instance)
 
@@ -92,10 +97,12 @@ def cmd_show_episode(args) -> int:
 
 def cmd_export(args) -> int:
     """Write an env's questions (or a family's whole dataset) to disk as images + JSONL."""
-    from .export import export_episodes
+    from .export import check_unique_scene_ids, export_episodes, export_family
     from .tasks import env_specs, families
 
-    scenes = args.scenes.split(",") if args.scenes else None
+    scenes = [s.strip() for s in args.scenes.split(",") if s.strip()] if args.scenes else None
+    if scenes:
+        check_unique_scene_ids(scenes)
     if args.what in families():
         family = families()[args.what]
         if family.export is None:
@@ -103,8 +110,9 @@ def cmd_export(args) -> int:
                   f"{sorted(e for e, s in env_specs().items() if s['task'] in {t.name for t in family.tasks})}",
                   file=sys.stderr)
             return 2
-        print(family.export(Path(args.out), scenes=scenes, resolution=args.resolution or 512,
-                            cache_dir=args.cache_dir, progress=True))
+        print(export_family(args.what, args.out, scenes=scenes, overwrite=args.overwrite,
+                            resolution=args.resolution or 512, cache_dir=args.cache_dir,
+                            progress=not args.no_progress))
         return 0
     kwargs = json.loads(args.kwargs) if args.kwargs else {}
     for key, value in (("scenes", scenes), ("resolution", args.resolution), ("cache_dir", args.cache_dir)):
@@ -143,32 +151,35 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="spatial-env", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
-    d = sub.add_parser("demo", help=cmd_demo.__doc__)
-    d.add_argument("--scene", default=DEMO_SCENE)
-    d.add_argument("--out", default="spatial_env_demo")
-    d.add_argument("--views", type=int, default=4)
-    d.add_argument("--resolution", type=int, default=512)
-    d.add_argument("--renderer", default="auto")
+    renderer_help = "render backend (auto = numba, the CPU rasteriser; default: auto)"
+    d = sub.add_parser("demo", help=cmd_demo.__doc__, description=cmd_demo.__doc__)
+    d.add_argument("--scene", default=DEMO_SCENE,
+                   help=f"scene to render: a Replica/ScanNet directory or procedural:<name> (default {DEMO_SCENE})")
+    d.add_argument("--out", default="spatial_env_demo", help="directory for the PNGs (default: spatial_env_demo)")
+    d.add_argument("--views", type=int, default=4, help="overview views to render (default 4)")
+    d.add_argument("--resolution", type=int, default=512, help="image side in pixels (default 512)")
+    d.add_argument("--renderer", default="auto", help=renderer_help)
     d.set_defaults(func=cmd_demo)
 
-    s = sub.add_parser("show", help=cmd_show.__doc__)
+    s = sub.add_parser("show", help=cmd_show.__doc__, description=cmd_show.__doc__)
     s.add_argument("scene", help="a Replica/ScanNet scene directory or procedural:<name>")
-    s.add_argument("--out")
-    s.add_argument("--views", type=int, default=4)
-    s.add_argument("--resolution", type=int, default=384)
-    s.add_argument("--renderer", default="auto")
+    s.add_argument("--out", help="PNG to write (default: <scene id>.png in the current directory)")
+    s.add_argument("--views", type=int, default=4, help="overview views in the sheet (default 4)")
+    s.add_argument("--resolution", type=int, default=384, help="image side in pixels (default 384)")
+    s.add_argument("--renderer", default="auto", help=renderer_help)
     s.set_defaults(func=cmd_show)
 
     sc = sub.add_parser("scenes", help=cmd_scenes.__doc__)
     sc.add_argument("--stats", action="store_true", help="objects, categories and triangles per scene")
     sc.set_defaults(func=cmd_scenes)
 
-    e = sub.add_parser("show-episode", help=cmd_show_episode.__doc__)
-    e.add_argument("env", nargs="?", default="Rep2D-Bbox-v0")
-    e.add_argument("--seed", type=int, default=0)
+    e = sub.add_parser("show-episode", help=cmd_show_episode.__doc__, description=cmd_show_episode.__doc__)
+    e.add_argument("env", nargs="?", default="Rep2D-Bbox-v0",
+                   help="env id (spatial-env list envs; default Rep2D-Bbox-v0)")
+    e.add_argument("--seed", type=int, default=0, help="reset seed of the episode (default 0)")
     e.add_argument("--num-views", type=int, default=None, help="images per question (families that have it)")
     e.add_argument("--kwargs", help="extra gym.make kwargs as JSON, e.g. '{\"annotate_context\": \"draw\"}'")
-    e.add_argument("--out")
+    e.add_argument("--out", help="PNG to write (default: <env>-seed<seed>.png in the current directory)")
     e.set_defaults(func=cmd_show_episode)
 
     x = sub.add_parser("export", help=cmd_export.__doc__)
@@ -182,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--scenes", help="comma-separated scene specs (default: the embedded set)")
     x.add_argument("--resolution", type=int, default=None, help="image side in pixels")
     x.add_argument("--cache-dir", help="frame bank cache directory")
+    x.add_argument("--no-progress", action="store_true", help="no progress output while building frame banks")
     x.set_defaults(func=cmd_export)
 
     ls = sub.add_parser("list", help=cmd_list.__doc__)
@@ -194,15 +206,27 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="write an HTML report (plots, failure rate, gallery) of eval runs")
     add_report_arguments(rp)
     rp.set_defaults(func=run_report)
+    cp = sub.add_parser("compare", help="compare eval runs in one table (runs x envs x views: mean, 95%% CI, "
+                                        "parse-failure and error rates) as Markdown, HTML and CSV")
+    add_compare_arguments(cp)
+    cp.set_defaults(func=run_compare)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``spatial-env`` command."""
+    import gymnasium as gym
+
+    from .agents import AgentError
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError) as e:
+    except gym.error.UnregisteredEnv as e:  # Gymnasium's own message carries its "Did you mean"
+        print(f"spatial-env: error: {e} (spatial-env list envs shows them all)", file=sys.stderr)
+        return 2
+    except (ValueError, OSError, AgentError) as e:
+        # One line for what a user can fix (a path, a setting, a key, a read-only cache); bugs keep tracebacks.
         print(f"spatial-env: error: {e}", file=sys.stderr)
         return 2
 
@@ -222,55 +246,113 @@ def _key_values(pairs: Sequence[str] | None) -> dict[str, Any]:
 
 def add_eval_arguments(parser) -> None:
     """Add ``spatial-env eval``'s options to an argparse parser."""
-    parser.add_argument("--env", required=True, help="env id, e.g. Rep2D-Bbox-v0")
+    parser.add_argument("--env", required=True,
+                        help="env id, e.g. Rep2D-Bbox-v0, or several comma-separated (one run directory each "
+                             "under --out); spatial-env list envs shows them")
     parser.add_argument("--agent", required=True, help="agent YAML name (see agents/) or path, e.g. qwen2.5-vl-7b")
     parser.add_argument("--episodes", type=int, default=100, help="episodes per number of views (default 100)")
     parser.add_argument("--num-views", default=None, help="comma-separated, e.g. 1,2,5,10 (default: the env's)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=None, help="run directory (JSONL log; an existing one is resumed)")
+    parser.add_argument("--seed", type=int, default=0, help="the run's seed (default 0)")
+    parser.add_argument("--out", default=None,
+                        help="run directory (JSONL log; an existing one is resumed); with several envs, the "
+                             "directory holding one run directory per env")
     parser.add_argument("--batch-size", type=int, default=None, help="observations per agent call")
     parser.add_argument("--resolution", type=int, default=None, help="image side in pixels")
     parser.add_argument("--scenes", default=None, help="comma-separated scene specs (default: the env's)")
-    parser.add_argument("--cache-dir", default=None, help="view bank cache directory")
+    parser.add_argument("--cache-dir", default=None, help="frame bank cache directory")
     parser.add_argument("--env-arg", action="append", metavar="KEY=VALUE", help="extra gym.make argument (repeatable)")
     parser.add_argument("--agent-arg", action="append", metavar="KEY=VALUE",
-                        help="override an agent YAML field, e.g. model=/path/to/checkpoint (repeatable)")
+                        help="override an agent YAML field, e.g. model=/path/to/checkpoint (repeatable; fields "
+                             "named like secrets, such as api_key, are never written anywhere)")
     parser.add_argument("--fit-episodes", type=int, default=200, help="training episodes for the prior agent")
+    parser.add_argument("--retry-errors", action="store_true",
+                        help="in a resumed run, ask again the questions whose agent call failed")
     parser.add_argument("--no-scenes", action="store_true", help="summary without per-scene rows")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-progress", action="store_true", help="no progress output")
+
+
+def _agent_label(name: str, pairs: Sequence[str] | None) -> str:
+    """The agent's name in run.json and reports: the YAML and its overrides, without secret ones."""
+    from .evaluation import is_secret_name
+
+    shown = [p for p in pairs or [] if not is_secret_name(p.partition("=")[0].strip().replace("-", "_"))]
+    return name + "".join(f" {p}" for p in shown)
+
+
+def _env_ids(text: str) -> list[str]:
+    """The env ids of ``--env`` (comma-separated), each checked against the registry."""
+    import gymnasium as gym
+
+    import spatial_env  # noqa: F401  (registers the envs)
+
+    ids = [e.strip() for e in text.split(",") if e.strip()]
+    if not ids:
+        raise ValueError("--env names no env id")
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"--env names an env twice: {text!r}")
+    for env_id in ids:
+        gym.spec(env_id.split(":", 1)[-1])  # raises Gymnasium's "doesn't exist. Did you mean ..."
+    return ids
 
 
 def run_eval(args) -> int:
-    """``spatial-env eval``: run, print the summary table; returns the exit status."""
+    """``spatial-env eval``: run (each env of ``--env``), print the summary tables; returns the exit status."""
     from .agents import AgentError, load_agent
-    from .evaluation import EPISODES_FILE, evaluate
+    from .agents.registry import NEEDS_TASK, agent_spec
+    from .evaluation import EPISODES_FILE, evaluate, redact, secret_values
+    from .export import check_unique_scene_ids
 
+    env_ids = _env_ids(args.env)
     env_kwargs = _key_values(args.env_arg)
     if args.resolution is not None:
         env_kwargs["resolution"] = args.resolution
     if args.scenes:
         env_kwargs["scenes"] = [s.strip() for s in args.scenes.split(",") if s.strip()]
+        check_unique_scene_ids(env_kwargs["scenes"])
     if args.cache_dir:
         env_kwargs["cache_dir"] = args.cache_dir
-    agent = load_agent(args.agent, env_id=args.env, **_key_values(args.agent_arg))
-    agent.name = args.agent + "".join(f" {p}" for p in (args.agent_arg or []))
-    try:
-        results = evaluate(args.env, agent, episodes=args.episodes, seed=args.seed, num_views=args.num_views,
-                           out=args.out, batch_size=args.batch_size, fit_episodes=args.fit_episodes,
-                           progress=not args.no_progress, **env_kwargs)
-    except AgentError as exc:
-        print(f"error: {exc}" + (f"\n(the episodes finished so far are in {args.out}; rerun to resume)"
-                                 if args.out else ""))
-        return 2
-    print(results.table(scenes=not args.no_scenes))
+    overrides = _key_values(args.agent_arg)
+    spec = {**agent_spec(args.agent), **overrides}
+    # Scripted agents answer in their task's format, so each env gets its own; a model is loaded once.
+    per_env = spec.get("type") in NEEDS_TASK and spec.get("task") is None
+    agents: dict[str, Any] = {}
+    for env_id in env_ids:
+        if per_env or not agents:
+            agents[env_id] = load_agent(args.agent, env_id=env_id, **overrides)
+            agents[env_id].name = _agent_label(args.agent, args.agent_arg)
+        else:
+            agents[env_id] = next(iter(agents.values()))
+    outs = {e: (Path(args.out) / e if len(env_ids) > 1 else Path(args.out)) if args.out else None for e in env_ids}
+    for env_id in env_ids:
+        try:
+            results = evaluate(env_id, agents[env_id], episodes=args.episodes, seed=args.seed,
+                               num_views=args.num_views, out=outs[env_id], batch_size=args.batch_size,
+                               fit_episodes=args.fit_episodes, progress=not args.no_progress,
+                               retry_errors=args.retry_errors, **env_kwargs)
+        except AgentError as exc:  # the agent cannot run at all (a failed question is recorded instead)
+            print(f"error: {redact(str(exc), secret_values(agents[env_id]))}"
+                  + (f"\n(the episodes finished so far are in {outs[env_id]}; rerun to resume)"
+                     if outs[env_id] else ""), file=sys.stderr)
+            return 2
+        if len(env_ids) > 1:
+            print(f"\n== {env_id} ==")
+        print(results.table(scenes=not args.no_scenes))
+        failed = sum(1 for r in results.records if r.get("error"))
+        if failed:
+            print(f"\n{failed} question(s) got no answer from the agent (recorded with the worst score; "
+                  f"see the 'error' field)" + ("; rerun with --retry-errors to ask them again" if args.out else ""))
+        if outs[env_id]:
+            print(f"\nwrote {outs[env_id] / EPISODES_FILE}")
     if args.out:
-        print(f"\nwrote {Path(args.out) / EPISODES_FILE}; report: spatial-env report {args.out}")
+        print(f"report: spatial-env report {args.out}" + ("" if len(env_ids) == 1 else
+                                                           f"; table: spatial-env compare {args.out}"))
     return 0
 
 
 def add_report_arguments(parser) -> None:
     """Add ``spatial-env report``'s options to an argparse parser."""
-    parser.add_argument("runs", nargs="+", help="run directories (several: one line per run in each plot)")
+    parser.add_argument("runs", nargs="+", help="run directories (several: one line per run in each plot; a "
+                                                "directory of run directories counts as each of them)")
     parser.add_argument("--out", default=None, help="output directory (default: the first run directory)")
     parser.add_argument("--gallery", type=int, default=4, help="best and worst questions to show (0: none)")
     parser.add_argument("--env-arg", action="append", metavar="KEY=VALUE",
@@ -287,6 +369,26 @@ def run_report(args) -> int:
         print(f"error: {exc}")
         return 1
     print(f"wrote {path}")
+    return 0
+
+
+def add_compare_arguments(parser) -> None:
+    """Add ``spatial-env compare``'s options to an argparse parser."""
+    parser.add_argument("runs", nargs="+", help="run directories (a directory of run directories counts as each)")
+    parser.add_argument("--out", default=None,
+                        help="directory for compare.html, compare.md and compare.csv (default: print Markdown only)")
+    parser.add_argument("--scenes", action="store_true", help="add a row per scene")
+
+
+def run_compare(args) -> int:
+    """``spatial-env compare``: print the comparison as Markdown (and write the files with ``--out``)."""
+    from .report import comparison, comparison_markdown, write_comparison
+
+    rows = comparison(args.runs, scenes=args.scenes)
+    print(comparison_markdown(rows))
+    if args.out:
+        for path in write_comparison(rows, args.out):
+            print(f"wrote {path}")
     return 0
 
 

@@ -1,29 +1,93 @@
 """The evaluation harness: run an agent on an env for N seeded episodes, log JSONL, resume, summarise.
 
 ``evaluate("Rep2D-Bbox-v0", agent, episodes=500, num_views=[1, 2, 5, 10], out="runs/qwen")`` writes
-``runs/qwen/run.json`` (the run's settings) and ``runs/qwen/episodes.jsonl`` (one line per question: prompt,
-raw answer, parsed prediction, target, metrics, parse_ok, timings) and returns :class:`Results`.
+``runs/qwen/run.json`` (the run's settings, the versions and the agent's configuration, never its
+secrets) and ``runs/qwen/episodes.jsonl`` (one line per question: prompt, raw answer, parsed prediction,
+target, metrics, parse_ok, error, timings) and returns :class:`Results`.
 
 Episode ``k`` always starts from ``env.reset(seed=episode_seed(seed, k))``, so a run cut short and started
 again with the same ``out`` only plays the missing episodes, and the result equals an uninterrupted run.
+
+A question the agent fails on (an exception from ``act``/``act_batch``, such as an API error after its
+retries) is recorded as a scored line with the metric's worst value and an ``error`` field, and the run
+goes on; ``evaluate(..., retry_errors=True)`` on the same ``out`` asks those questions again.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
+import re
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
 RUN_FILE, EPISODES_FILE = "run.json", "episodes.jsonl"
 # Settings that do not change which questions are asked or how they are scored.
 _NEUTRAL_KWARGS = {"cache_dir", "progress"}
+# What makes two runs the same run (resume refuses a directory that differs in any of them).
+_IDENTITY = ("env_id", "seed", "env_kwargs", "agent")
+# Keys of a record the harness and the report cannot do without.
+_RECORD_KEYS = ("num_views", "episode", "question", "questions", "metrics")
 
+log = logging.getLogger(__name__)
+
+
+# ---- secrets ------------------------------------------------------------------------------------------
+
+_SECRET_WORDS = {"key", "apikey", "token", "secret", "password", "passwd", "credential", "credentials"}
+
+
+def is_secret_name(name: str) -> bool:
+    """True for a setting whose value is a secret (``api_key``, ``hf_token``, ``client_secret``, ``apiKey``...).
+
+    Names are split into words, so ``max_tokens`` is not a secret; ``*_env`` names (``api_key_env``)
+    hold the name of a variable, not its value.
+    """
+    words = [w for w in re.split(r"[^a-z0-9]+", str(name).lower()) if w]
+    return bool(words) and words[-1] != "env" and any(w in _SECRET_WORDS for w in words)
+
+
+def public_config(value: Any) -> Any:
+    """``value`` (nested dicts and lists) without the entries whose key names a secret."""
+    if isinstance(value, dict):
+        return {k: public_config(v) for k, v in value.items() if not is_secret_name(k)}
+    if isinstance(value, (list, tuple)):
+        return [public_config(v) for v in value]
+    return value
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret value, and every ``<secret name>=<value>``, replaced by ``***``."""
+    for s in sorted({s for s in secrets if isinstance(s, str) and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(s, "***")
+    return re.sub(r"([\w.-]+)(\s*[=:]\s*)(\S+)",
+                  lambda m: f"{m[1]}{m[2]}***" if is_secret_name(m[1]) and not m[3].startswith("***") else m[0],
+                  text)
+
+
+def secret_values(agent: Any) -> list[str]:
+    """The secret strings an agent holds (attributes and spec fields named like secrets, its client's key)."""
+    found = []
+    fields = dict(vars(agent)) if hasattr(agent, "__dict__") else {}
+    fields.update(getattr(agent, "spec", None) or {})
+    for name, value in fields.items():
+        if is_secret_name(name) and isinstance(value, str):
+            found.append(value)
+    client_key = getattr(getattr(agent, "client", None), "api_key", None)
+    if isinstance(client_key, str):
+        found.append(client_key)
+    return [s for s in found if s and s != "EMPTY"]
+
+
+# ---- JSON ------------------------------------------------------------------------------------------------
 
 def episode_seed(seed: int, k: int, stream: int = 0) -> int:
     """The reset seed of episode ``k`` of a run seeded ``seed`` (``stream`` separates e.g. fit episodes)."""
@@ -67,12 +131,26 @@ def bootstrap_ci(values: Sequence[float], n_boot: int = 1000, seed: int = 0,
     return float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
 
 
+def ci_text(row: dict, digits: int = 4) -> str:
+    """A summary row's interval as ``[lo, hi]``, or ``""`` when it has none (one question, or none)."""
+    if row.get("n", 0) < 2 or not (math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"])):
+        return ""
+    return f"[{row['ci_low']:.{digits}f}, {row['ci_high']:.{digits}f}]"
+
+
+# ---- results ------------------------------------------------------------------------------------------
+
 @dataclass
 class Results:
-    """The records of a run (one dict per question) and its settings, with summaries."""
+    """The records of a run (one dict per question) and its settings, with summaries.
+
+    ``skipped`` lists the lines of ``episodes.jsonl`` that were not used (torn, not a record, or part
+    of an unfinished episode), as ``"line N: why"``.
+    """
 
     records: list[dict]
     config: dict = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def metric(self) -> str:
@@ -98,15 +176,20 @@ class Results:
     def load(cls, run_dir: str | os.PathLike) -> "Results":
         """The results stored in a run directory."""
         run_dir = Path(run_dir)
-        config = json.loads((run_dir / RUN_FILE).read_text()) if (run_dir / RUN_FILE).is_file() else {}
-        return cls(_sorted(_read_records(run_dir / EPISODES_FILE)), config)
+        path = run_dir / RUN_FILE
+        try:
+            config = json.loads(path.read_text()) if path.is_file() else {}
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{path}: not a readable run file ({exc})") from None
+        records, skipped = _scan_records(run_dir / EPISODES_FILE)
+        return cls(_sorted(records), config, skipped)
 
     def summary(self, n_boot: int = 1000, seed: int = 0) -> list[dict]:
         """Rows ``{group, num_views, key, scene_id, n, metric, mean, ci_low, ci_high, reward,
-        parse_failure_rate, agent_s}`` per number of views: ``group="views"`` (all questions),
-        ``"question_type"`` (when there are several), ``"family_group"`` (the family's named
-        groups of question types, such as SPAR's Low / Medium / High: the mean of their question
-        types' means) and ``"scene"``."""
+        parse_failure_rate, error_rate, agent_s}`` per number of views: ``group="views"`` (all
+        questions), ``"question_type"`` (when there are several), ``"family_group"`` (the family's
+        named groups of question types, such as SPAR's Low / Medium / High: the mean of their question
+        types' means) and ``"scene"``. Agent errors count in ``error_rate``, not as parse failures."""
         rows = []
         groups = _family_groups(self.config.get("env_id"))
         for nv in sorted({r["num_views"] for r in self.records}):
@@ -127,9 +210,11 @@ class Results:
                                  "mean": float(np.mean([p["mean"] for p in parts])), "ci_low": math.nan,
                                  "ci_high": math.nan, "reward": float(np.mean([p["reward"] for p in parts])),
                                  "parse_failure_rate": float(np.mean([p["parse_failure_rate"] for p in parts])),
+                                 "error_rate": float(np.mean([p["error_rate"] for p in parts])),
                                  "agent_s": float(np.mean([p["agent_s"] for p in parts]))})
-            for scene in sorted({r["scene_id"] for r in recs}):
-                rows.append(self._row("scene", nv, scene, [r for r in recs if r["scene_id"] == scene], n_boot, seed))
+            for scene in sorted({str(r.get("scene_id")) for r in recs}):
+                rows.append(self._row("scene", nv, scene, [r for r in recs if str(r.get("scene_id")) == scene],
+                                      n_boot, seed))
         return rows
 
     def _row(self, group: str, nv: int, key: str | None, recs: list[dict], n_boot: int, seed: int) -> dict:
@@ -139,20 +224,23 @@ class Results:
                 "n": len(recs), "metric": _common(_metric_name(r, self.config.get("metric")) for r in recs),
                 "mean": float(np.mean(values)) if values else math.nan, "ci_low": lo, "ci_high": hi,
                 "reward": float(np.mean([r["reward"] for r in recs])) if recs else math.nan,
-                "parse_failure_rate": float(np.mean([not r["parse_ok"] for r in recs])) if recs else math.nan,
-                "agent_s": float(np.mean([r["timings"]["agent_s"] for r in recs])) if recs else math.nan}
+                "parse_failure_rate": float(np.mean([_parse_failed(r) for r in recs])) if recs else math.nan,
+                "error_rate": float(np.mean([_errored(r) for r in recs])) if recs else math.nan,
+                "agent_s": float(np.mean([r.get("timings", {}).get("agent_s", math.nan) for r in recs]))
+                if recs else math.nan}
 
     def table(self, scenes: bool = True, n_boot: int = 1000, seed: int = 0) -> str:
-        """The summary as a text table (the shape of Rep2D-BEAT's Tables 6-9 plus failure rates)."""
-        head = f"{'views':>5}  {'scene':<24} {'n':>5}  {self.metric + ' mean':>18}  {'95% CI':>19}  " \
-               f"{'parse fail':>10}  {'s/answer':>8}"
+        """The summary as a text table (the shape of Rep2D-BEAT's Tables 6-9 plus failure rates);
+        rows of a single question show no interval."""
+        head = f"{'views':>5}  {'scene':<24} {'n':>5}  {self.metric + ' mean':>18}  {'95% CI':>20}  " \
+               f"{'parse fail':>10}  {'errors':>7}  {'s/answer':>8}"
         lines = [head, "-" * len(head)]
         for row in self.summary(n_boot, seed):
             if row["group"] == "scene" and not scenes:
                 continue
             scene = "all" if row["group"] == "views" else "  " + str(row["key"])[:22]
             lines.append(f"{row['num_views']:>5}  {scene:<24} {row['n']:>5}  {row['mean']:>18.4f}  "
-                         f"[{row['ci_low']:>8.4f}, {row['ci_high']:>8.4f}]  {row['parse_failure_rate']:>9.1%}  "
+                         f"{ci_text(row):>20}  {row['parse_failure_rate']:>9.1%}  {row['error_rate']:>7.1%}  "
                          f"{row['agent_s']:>8.3f}")
         return "\n".join(lines)
 
@@ -166,12 +254,21 @@ class Results:
         for r in self.records:
             row = {k: v for k, v in r.items() if k not in ("metrics", "timings")}
             row.update({f"metric.{k}": v for k, v in r["metrics"].items()})
-            row.update({f"time.{k}": v for k, v in r["timings"].items()})
+            row.update({f"time.{k}": v for k, v in r.get("timings", {}).items()})
             rows.append(row)
         return pd.DataFrame(rows)
 
     def __repr__(self) -> str:
         return f"Results({len(self.records)} records, env={self.config.get('env_id')!r}, metric={self.metric!r})"
+
+
+def _errored(record: dict) -> bool:
+    return bool(record.get("error"))
+
+
+def _parse_failed(record: dict) -> bool:
+    """A parse failure proper: the agent answered, and the answer did not parse (errors are not)."""
+    return not record.get("parse_ok") and not _errored(record)
 
 
 def _metric_name(record: dict, default: str | None = None) -> str:
@@ -196,25 +293,69 @@ def _family_groups(env_id: str | None) -> dict[str, tuple[str, ...]]:
         return {}
 
 
+def _record_problem(r: Any) -> str | None:
+    """Why a parsed JSONL line is not a usable record (None when it is one)."""
+    if not isinstance(r, dict):
+        return f"a JSON {type(r).__name__}, not a record"
+    for key in _RECORD_KEYS:
+        if key not in r:
+            return f"no {key!r} field"
+    for key in ("num_views", "episode", "question", "questions"):
+        if not isinstance(r[key], int) or isinstance(r[key], bool):
+            return f"{key} is {r[key]!r}, not an integer"
+    if not isinstance(r["metrics"], dict):
+        return f"metrics is {type(r['metrics']).__name__}, not an object"
+    return None
+
+
+def _scan_records(path: Path) -> tuple[list[dict], list[str]]:
+    """(records of complete episodes, skipped lines as ``"line N: why"``) of a JSONL log.
+
+    An episode's lines are written together, in question order, so a run of lines of one episode whose
+    question index restarts is a new attempt (``retry_errors`` appends one): the last complete attempt
+    of each episode wins. Torn lines, lines that are not records and unfinished attempts are skipped.
+    """
+    if not path.is_file():
+        return [], []
+    best: dict[tuple, list[dict]] = {}
+    skipped: list[str] = []
+    key, attempt, first_line = None, [], 0
+
+    def close() -> None:
+        if not attempt:
+            return
+        n = attempt[0]["questions"]
+        if [r["question"] for r in attempt] == list(range(n)) and all(r["questions"] == n for r in attempt):
+            best[key] = attempt
+        else:
+            skipped.append(f"lines {first_line}-{first_line + len(attempt) - 1}: an unfinished episode "
+                           f"({attempt[0]['num_views']} views, episode {attempt[0]['episode']})")
+
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+            except ValueError:
+                skipped.append(f"line {number}: not JSON (a torn or damaged line)")
+                continue
+            why = _record_problem(r)
+            if why:
+                skipped.append(f"line {number}: {why}")
+                continue
+            k = (r["num_views"], r["episode"])
+            if k != key or r["question"] <= attempt[-1]["question"]:
+                close()
+                key, attempt, first_line = k, [], number
+            attempt.append(r)
+    close()
+    return [r for recs in best.values() for r in recs], skipped
+
+
 def _read_records(path: Path) -> list[dict]:
     """Complete episodes from a JSONL file: torn last lines and half-written episodes are dropped."""
-    if not path.is_file():
-        return []
-    records = []
-    for line in path.read_text().splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    groups: dict[tuple, list[dict]] = {}
-    for r in records:
-        groups.setdefault((r["num_views"], r["episode"]), []).append(r)
-    out = []
-    for recs in groups.values():
-        by_q = {r["question"]: r for r in recs}  # duplicates (should not happen) collapse to one
-        if len(by_q) == recs[0]["questions"]:
-            out.extend(by_q[q] for q in sorted(by_q))
-    return out
+    return _scan_records(path)[0]
 
 
 def _sorted(records: list[dict]) -> list[dict]:
@@ -231,29 +372,117 @@ def _views_list(num_views: int | Iterable[int] | str | None) -> list[int | None]
     return [int(v) for v in num_views]
 
 
+# ---- agents -------------------------------------------------------------------------------------------
+
+class FunctionAgent:
+    """A plain function ``observation -> answer text`` used as an agent."""
+
+    def __init__(self, fn: Callable[[dict], str]):
+        self.fn = fn
+        # Module and qualified name, not repr (which holds an address), so a resumed run keeps its identity.
+        self.name = f"function {getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+
+    def act(self, observation: dict) -> str:
+        """``fn(observation)``."""
+        return self.fn(observation)
+
+    def __repr__(self) -> str:
+        return f"FunctionAgent({self.name})"
+
+
+def as_agent(agent: Any, env_id: str | None = None) -> Any:
+    """An agent from what ``evaluate`` accepts: an agent, a function ``observation -> str``, or the
+    name/path of an agent YAML."""
+    if isinstance(agent, (str, os.PathLike)):
+        from .agents import load_agent
+
+        label = os.fspath(agent)
+        built = load_agent(label, env_id=env_id)
+        built.name = label
+        return built
+    if callable(getattr(agent, "act", None)):
+        return agent
+    if callable(agent):
+        return FunctionAgent(agent)
+    raise TypeError(f"{agent!r} is not an agent: an agent has act(observation) -> str (and optionally "
+                    f"act_batch(observations) and reset()), or is a function observation -> str, "
+                    f"or is the name of an agent YAML (spatial-env list agents)")
+
+
 def _agent_name(agent: Any) -> str:
     return getattr(agent, "name", None) or repr(agent)
 
 
-def _check_config(out: Path, config: dict) -> None:
-    """Refuse to resume a run directory that holds a different run (other env, seed, settings or agent)."""
+def agent_config(agent: Any) -> dict:
+    """The agent's resolved configuration as run.json records it (its ``describe()`` or spec), no secrets."""
+    describe = getattr(agent, "describe", None)
+    try:
+        config = describe() if callable(describe) else {"class": type(agent).__name__,
+                                                         **(getattr(agent, "spec", None) or {})}
+    except Exception as exc:  # noqa: BLE001 - a description must never stop a run
+        config = {"class": type(agent).__name__, "describe_error": f"{type(exc).__name__}: {exc}"}
+    secrets = secret_values(agent)
+    return _plain(_redact_values(public_config(config), secrets))
+
+
+def _redact_values(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _redact_values(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_values(v, secrets) for v in value]
+    return redact(value, secrets) if isinstance(value, str) else value
+
+
+def _check_config(out: Path, config: dict) -> dict:
+    """Refuse to resume a run directory that holds a different run (other env, seed, settings or agent);
+    returns the stored run.json (empty for a new directory)."""
     path = out / RUN_FILE
     if not path.is_file():
-        return
-    old = json.loads(path.read_text())
-    for key in ("env_id", "seed", "env_kwargs", "agent"):
+        return {}
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: not a readable run file ({exc}); use another --out or delete it") from None
+    for key in _IDENTITY:
         if old.get(key) != config.get(key):
             raise ValueError(f"{out} holds a different run ({key}: {old.get(key)!r} there, {config.get(key)!r} now); "
                              f"use another --out or delete it")
+    return old
 
 
-def _act(agent: Any, observations: list[dict], infos: list[dict]) -> list[str]:
+def _act(agent: Any, observations: list[dict], infos: list[dict]) -> list:
     if getattr(agent, "needs_info", False):
         return list(agent.act_batch(observations, infos=infos))
-    if len(observations) == 1:
-        return [agent.act(observations[0])]
+    if len(observations) == 1 or not callable(getattr(agent, "act_batch", None)):
+        return [agent.act(obs) for obs in observations]
     return list(agent.act_batch(observations))
 
+
+def _answers(agent: Any, observations: list[dict], infos: list[dict]) -> list[tuple[Any, float]]:
+    """(answer text or the exception that stopped it, agent seconds) per observation.
+
+    A batch call that raises is asked again one observation at a time, so one bad question does not
+    cost the answers of the others."""
+    t = time.perf_counter()
+    try:
+        answers = _act(agent, observations, infos)
+        if len(answers) != len(observations):
+            raise RuntimeError(f"{_agent_name(agent)} returned {len(answers)} answers for "
+                               f"{len(observations)} observations")
+    except Exception as exc:  # noqa: BLE001 - any agent failure is recorded, the run goes on
+        partial = getattr(exc, "results", None)  # a BatchError: the answers it has, and the failures
+        if isinstance(partial, list) and len(partial) == len(observations):
+            answers = partial
+        elif len(observations) == 1:
+            return [(exc, time.perf_counter() - t)]
+        else:
+            return [_answers(agent, [o], [i])[0] for o, i in zip(observations, infos)]
+    per = (time.perf_counter() - t) / len(observations)
+    return [(a if isinstance(a, (str, BaseException)) else
+             TypeError(f"the agent answered {type(a).__name__} {a!r:.80}, not text"), per) for a in answers]
+
+
+# ---- playing episodes ---------------------------------------------------------------------------------
 
 def _question_info(step_info: dict) -> dict:
     """The info of the next question of a multi-question episode, from the step that revealed it."""
@@ -263,19 +492,41 @@ def _question_info(step_info: dict) -> dict:
 
 
 class _Episode:
-    """One episode in flight: its seed, the answers given so far, the current observation and info."""
+    """One episode in flight: its seed, the answers given so far, the current observation and info.
 
-    def __init__(self, k: int, seed: int):
+    ``keep`` holds answered questions of an earlier attempt (by question index) that a retry reuses
+    instead of asking the agent again, as long as the env shows the same question."""
+
+    def __init__(self, k: int, seed: int, keep: dict[int, dict] | None = None):
         self.k, self.seed = k, seed
-        self.answers: list[str] = []
+        self.keep = keep or {}
+        self.answers: list[str] = []  # what the env was stepped with ("" for a failed agent call)
         self.records: list[dict] = []
         self.obs: dict | None = None
         self.info: dict | None = None
         self.done = False
         self.env_s = 0.0
 
+    def kept(self) -> dict | None:
+        """The earlier record of the current question, if the env shows that very question again."""
+        old = self.keep.get(len(self.answers))
+        if old is not None and old.get("episode_id") == self.info.get("episode_id") \
+                and old.get("prompt") == self.obs.get("prompt") and isinstance(old.get("answer"), str):
+            return old
+        return None
 
-def _play_batch(env, agent, batch: list[_Episode], base: dict) -> None:
+
+@dataclass
+class _Context:
+    """What every record of a run shares, and how a failed agent call is scored and reported."""
+
+    base: dict
+    metric: Any  # the task's headline Metric
+    secrets: list[str]
+    errors_logged: int = 0
+
+
+def _play_batch(env, agent, batch: list[_Episode], ctx: _Context) -> None:
     """Play a batch of episodes to the end, one ``act_batch`` call per question round.
 
     One env serves the whole batch: before stepping an episode the env is reset to it with its seed and
@@ -292,22 +543,30 @@ def _play_batch(env, agent, batch: list[_Episode], base: dict) -> None:
         live = [ep for ep in batch if not ep.done]
         if not live:
             return
-        t = time.perf_counter()
-        answers = _act(agent, [ep.obs for ep in live], [ep.info for ep in live])
-        agent_s = (time.perf_counter() - t) / len(live)
-        if len(answers) != len(live):
-            raise RuntimeError(f"{_agent_name(agent)} returned {len(answers)} answers for {len(live)} observations")
-        for ep, answer in zip(live, answers):
+        ask = [ep for ep in live if ep.kept() is None]
+        asked = dict(zip(map(id, ask), _answers(agent, [ep.obs for ep in ask], [ep.info for ep in ask]))) \
+            if ask else {}
+        for ep in live:
+            old = ep.kept()
+            answer, agent_s = (old["answer"], old.get("timings", {}).get("agent_s", 0.0)) if old is not None \
+                else asked[id(ep)]
+            failed = isinstance(answer, BaseException)
             t = time.perf_counter()
             if current != (ep.k, len(ep.answers)):
                 env.reset(seed=ep.seed)
-                for old in ep.answers:
-                    env.step(old)
-            obs, reward, terminated, truncated, info = env.step(answer)
+                for earlier in ep.answers:
+                    env.step(earlier)
+            # A failed call still moves the episode on (its later questions are asked); the empty
+            # answer is what the env is stepped with, and what a replay of this episode steps with.
+            text = "" if failed else answer
+            obs, reward, terminated, truncated, info = env.step(text)
             ep.env_s += time.perf_counter() - t
             current = (ep.k, len(ep.answers) + 1)
-            ep.records.append(_record(base, ep, answer, reward, info, agent_s))
-            ep.answers.append(answer)
+            record = _record(ctx.base, ep, text, reward, info, agent_s)
+            if failed:
+                _mark_error(record, answer, ep, ctx)
+            ep.records.append(record)
+            ep.answers.append(text)
             ep.env_s = 0.0
             if terminated or truncated:
                 ep.done = True
@@ -317,8 +576,26 @@ def _play_batch(env, agent, batch: list[_Episode], base: dict) -> None:
                 ep.obs, ep.info = obs, _question_info(info)
 
 
+def _mark_error(record: dict, exc: BaseException, ep: _Episode, ctx: _Context) -> None:
+    """Turn a record into a failed agent call's: the metric's worst value and reward, and the error."""
+    from .metrics import METRICS
+
+    # A mixing env's question may be scored by another task's metric than the run's headline.
+    metric = METRICS.get(record.get("metric"), ctx.metric) if record.get("metric") != ctx.metric.name else ctx.metric
+    worst = metric.worst_value(ep.info.get("target"))
+    message = redact(f"{type(exc).__name__}: {exc}", ctx.secrets)[:2000]
+    record.update(answer=None, prediction=None, parse_ok=False, parse_error=None, error=message,
+                  metrics={**record["metrics"], metric.name: worst}, reward=metric.reward(worst))
+    ctx.errors_logged += 1
+    if ctx.errors_logged <= 3:  # the first few, so a broken endpoint is noticed at once; the rest are counted
+        log.warning("episode %d question %d: the agent failed (%s); recorded with the worst %s, the run goes on"
+                    "%s", ep.k, len(ep.answers), message[:300], metric.name,
+                    "" if ctx.errors_logged < 3 else " (further errors are only counted)")
+
+
 def _record(base: dict, ep: _Episode, answer: str, reward: float, info: dict, agent_s: float) -> dict:
-    metric = base.get("metric")
+    # An env mixing tasks names the metric of each question; others score every question by the run's.
+    metric = ep.info.get("metric") or base.get("metric")
     return _plain({
         **base, "episode": ep.k, "question": len(ep.answers), "seed": ep.seed,
         "num_views": int(np.asarray(ep.obs["images"]).shape[0]),
@@ -327,19 +604,55 @@ def _record(base: dict, ep: _Episode, answer: str, reward: float, info: dict, ag
         "prompt": ep.obs["prompt"], "answer": answer, "prediction": info.get("prediction"),
         "target": ep.info.get("target"), "reference": ep.info.get("answer"), "parse_ok": bool(info.get("parse_ok")),
         "parse_error": info.get("parse_error"), "metrics": info.get("metrics", {}), "reward": float(reward),
-        "timings": {"agent_s": agent_s, "env_s": ep.env_s},
+        "error": None, "timings": {"agent_s": agent_s, "env_s": ep.env_s},
     })
 
+
+# ---- provenance ---------------------------------------------------------------------------------------
+
+def provenance() -> dict:
+    """What makes a result reproducible: package, Python and library versions, and the git commit of the
+    package's checkout (when it is one)."""
+    from importlib import metadata
+
+    from . import __version__
+
+    versions = {"python": sys.version.split()[0]}
+    for dist in ("numpy", "gymnasium", "torch", "transformers", "openai"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    out: dict[str, Any] = {"spatial_env_version": __version__, "versions": versions}
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=10)
+        if commit.returncode == 0:
+            status = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+                                    capture_output=True, text=True, timeout=10)
+            out["git"] = {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        pass  # no git, or not a checkout: an installed package has its version only
+    return out
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+# ---- the harness ---------------------------------------------------------------------------------------
 
 def evaluate(env_id: str, agent: Any, episodes: int = 100, *, seed: int = 0,
              num_views: int | Iterable[int] | str | None = None, out: str | os.PathLike | None = None,
              batch_size: int | None = None, fit_episodes: int = 200, progress: bool = True,
-             **env_kwargs: Any) -> Results:
+             retry_errors: bool = False, **env_kwargs: Any) -> Results:
     """Run ``agent`` on ``episodes`` seeded episodes of ``env_id`` (for each of ``num_views``) -> :class:`Results`.
 
     Args:
         env_id: a registered id such as ``"Rep2D-Bbox-v0"``.
-        agent: an :class:`~spatial_env.agents.Agent`, or the name/path of an agent YAML.
+        agent: an :class:`~spatial_env.agents.Agent`, a function ``observation -> str``, or the
+            name/path of an agent YAML.
         episodes: episodes per number of views; episode ``k`` is reset with ``episode_seed(seed, k)``.
         seed: the run's seed.
         num_views: one int, several (``[1, 2, 5, 10]`` or ``"1,2,5,10"``: one pass each), or None for the
@@ -349,42 +662,45 @@ def evaluate(env_id: str, agent: Any, episodes: int = 100, *, seed: int = 0,
         batch_size: observations per ``act_batch`` call (default: the agent's ``batch_size`` or
             ``concurrency`` attribute, else 1).
         fit_episodes: training episodes for agents that need fitting (``PriorAgent``), on a separate seed stream.
-        progress: show a tqdm bar with the running mean metric and parse-failure rate.
+        progress: show progress with the running mean metric, parse-failure and error rates (a bar on a
+            terminal, plain lines otherwise).
+        retry_errors: ask again the questions of ``out`` whose agent call failed (their lines are replaced).
         **env_kwargs: passed to ``gym.make`` (``scenes``, ``resolution``, ``cache_dir``, ...).
     """
     import gymnasium as gym
 
     import spatial_env  # noqa: F401  (registers the env ids)
 
-    if isinstance(agent, str):
-        from .agents import load_agent
-
-        agent_label = agent
-        agent = load_agent(agent, env_id=env_id)
-        agent.name = agent_label
+    gym.spec(env_id.split(":", 1)[-1])  # an unknown id fails here, with Gymnasium's "did you mean"
+    agent = as_agent(agent, env_id)
     from .envs import ENTRY_POINT
 
     if "progress" not in env_kwargs and gym.spec(env_id.split(":", 1)[-1]).entry_point == ENTRY_POINT:
-        env_kwargs["progress"] = progress  # SpatialEnv's own bar (building view banks) follows ours
+        env_kwargs["progress"] = progress  # SpatialEnv's own progress (building frame banks) follows ours
     views = _views_list(num_views)
     if "num_views" in env_kwargs:
         if num_views is not None:
             raise ValueError("give num_views once (as evaluate's argument)")
         views = _views_list(env_kwargs.pop("num_views"))
     batch_size = int(batch_size or getattr(agent, "batch_size", None) or getattr(agent, "concurrency", None) or 1)
-    config = _plain({"env_id": env_id, "agent": _agent_name(agent), "seed": seed, "episodes": episodes,
-                     "num_views": views, "env_kwargs": {k: v for k, v in env_kwargs.items()
-                                                       if k not in _NEUTRAL_KWARGS}})
+    secrets = secret_values(agent)
+    config = _plain({"env_id": env_id, "agent": redact(_agent_name(agent), secrets), "seed": seed,
+                     "episodes": episodes, "num_views": views,
+                     "env_kwargs": {k: v for k, v in env_kwargs.items() if k not in _NEUTRAL_KWARGS}})
     out_dir = Path(out) if out is not None else None
-    records: list[dict] = []
+    by_episode: dict[tuple, list[dict]] = {}
+    stored: dict = {}
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        _check_config(out_dir, config)
-        records = _read_records(out_dir / EPISODES_FILE)
+        stored = _check_config(out_dir, config)
+        for r in _read_records(out_dir / EPISODES_FILE):
+            by_episode.setdefault((r["num_views"], r["episode"]), []).append(r)
         # Rewrite without torn lines or half episodes, so appended lines start on a clean line; through a
         # temporary file and a rename, so a kill midway leaves the old log whole.
-        _write_atomic(out_dir / EPISODES_FILE, "".join(_dumps(r) + "\n" for r in _sorted(records)))
-    done = {(r["num_views"], r["episode"]) for r in records}
+        _write_atomic(out_dir / EPISODES_FILE,
+                      "".join(_dumps(r) + "\n" for r in _sorted([r for v in by_episode.values() for r in v])))
+    retry = {key for key, recs in by_episode.items() if any(_errored(r) for r in recs)} if retry_errors else set()
+    meta = {**provenance(), "agent_config": agent_config(agent), "created": stored.get("created", _now())}
 
     for nv in views:
         make_kwargs = dict(env_kwargs)
@@ -395,50 +711,139 @@ def evaluate(env_id: str, agent: Any, episodes: int = 100, *, seed: int = 0,
         config.update(task=task.name, family=task.family, metric=task.metric.name, best_reward=task.best_reward,
                       higher_is_better=task.higher_is_better)
         if out_dir is not None:
-            _write_atomic(out_dir / RUN_FILE, json.dumps({**config, "env_kwargs_full": _plain(env_kwargs)},
-                                                         indent=2, sort_keys=True))
+            _write_atomic(out_dir / RUN_FILE, json.dumps(
+                {**config, **meta, "updated": _now(), "env_kwargs_full": _plain(env_kwargs)},
+                indent=2, sort_keys=True))
         n_views = env.observation_space["images"].shape[0]
         if getattr(agent, "needs_fit", False):
             agent.fit(env, episodes=fit_episodes, seed=seed)
-        agent.reset()
-        todo = [k for k in range(episodes) if (n_views, k) not in done]
-        recs = [r for r in records if r["num_views"] == n_views]
+        if callable(getattr(agent, "reset", None)):
+            agent.reset()
+        todo = [k for k in range(episodes) if (n_views, k) not in by_episode or (n_views, k) in retry]
+        ctx = _Context({"env_id": env_id, "metric": config["metric"]}, task.metric, secrets)
         bar = _progress(len(todo), f"{env_id} views={n_views}", progress)
+        tally = _Tally(config["metric"], [r for (v, _), rs in by_episode.items() if v == n_views for r in rs])
         try:
             for i in range(0, len(todo), batch_size):
-                batch = [_Episode(k, episode_seed(seed, k)) for k in todo[i:i + batch_size]]
-                _play_batch(env, agent, batch, {"env_id": env_id, "metric": config["metric"]})
+                batch = [_Episode(k, episode_seed(seed, k),
+                                  {r["question"]: r for r in by_episode.get((n_views, k), []) if not _errored(r)})
+                         for k in todo[i:i + batch_size]]
+                _play_batch(env, agent, batch, ctx)
                 new = [r for ep in batch for r in ep.records]
                 if out_dir is not None:
                     with open(out_dir / EPISODES_FILE, "a") as f:
                         f.write("".join(_dumps(r) + "\n" for r in new))
                         f.flush()
-                records.extend(new)
-                recs.extend(new)
+                for ep in batch:
+                    tally.replace(by_episode.get((n_views, ep.k), []), ep.records)
+                    by_episode[(n_views, ep.k)] = ep.records
                 if bar is not None:
-                    bar.update(len(batch))
-                    bar.set_postfix({config["metric"]: f"{np.mean([r['metrics'][config['metric']] for r in recs]):.4f}",
-                                     "fail": f"{np.mean([not r['parse_ok'] for r in recs]):.1%}"})
+                    bar.update(len(batch), tally.postfix())
         finally:
             if bar is not None:
                 bar.close()
             env.close()
-    return Results(_sorted(records), config)
+    return Results(_sorted([r for recs in by_episode.values() for r in recs]), config)
+
+
+class _Tally:
+    """Running mean metric, parse-failure and error rates of one pass, for the progress display."""
+
+    def __init__(self, metric: str, records: list[dict]):
+        self.metric = metric
+        self.n = self.total = self.fails = self.errors = 0
+        self.replace([], records)
+
+    def replace(self, old: list[dict], new: list[dict]) -> None:
+        """Swap an episode's earlier records (none for a new episode) for its new ones."""
+        for sign, recs in ((-1, old), (1, new)):
+            for r in recs:
+                self.n += sign
+                self.total += sign * float(r["metrics"].get(self.metric, 0.0))
+                self.fails += sign * _parse_failed(r)
+                self.errors += sign * _errored(r)
+
+    def postfix(self) -> dict:
+        """``{metric: mean, "fail": rate, "err": rate}`` as short strings."""
+        n = max(self.n, 1)
+        return {self.metric: f"{self.total / n:.4f}", "fail": f"{self.fails / n:.1%}", "err": f"{self.errors / n:.1%}"}
 
 
 def _write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same directory and a rename."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# ---- progress -------------------------------------------------------------------------------------------
+
+def is_terminal(stream=None) -> bool:
+    """True when ``stream`` (default stderr, where progress goes) is an interactive terminal."""
+    stream = stream if stream is not None else sys.stderr
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class LineProgress:
+    """Progress as plain log lines (for logs and pipes): one every ``every`` seconds or tenth of the way."""
+
+    def __init__(self, total: int, desc: str, unit: str = "ep", every: float = 30.0, stream=None):
+        self.total, self.desc, self.unit, self.every = total, desc, unit, every
+        self.stream = stream if stream is not None else sys.stderr
+        self.n, self.postfix = 0, {}
+        self.start = self.last = time.monotonic()
+        self._tenth, self._printed = 0, -1
+        self._print()
+
+    def update(self, n: int = 1, postfix: dict | None = None) -> None:
+        """Advance by ``n``; print a line when due."""
+        self.n += n
+        self.postfix = postfix or self.postfix
+        tenth = self.n * 10 // max(self.total, 1)
+        if tenth > self._tenth or time.monotonic() - self.last >= self.every:
+            self._tenth = tenth
+            self._print()
+
+    def close(self) -> None:
+        """Print the final line (when anything moved since the last one)."""
+        if self.n != self._printed:
+            self._print()
+
+    def _print(self) -> None:
+        self.last, self._printed = time.monotonic(), self.n
+        extra = "".join(f", {k} {v}" for k, v in self.postfix.items())
+        print(f"{self.desc}: {self.n}/{self.total} {self.unit} ({time.monotonic() - self.start:.0f} s){extra}",
+              file=self.stream, flush=True)
+
+
+class _BarProgress:
+    """A tqdm bar with the same ``update(n, postfix)`` interface as :class:`LineProgress`."""
+
+    def __init__(self, total: int, desc: str):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=total, desc=desc, unit="ep", dynamic_ncols=True)
+
+    def update(self, n: int = 1, postfix: dict | None = None) -> None:
+        self.bar.update(n)
+        if postfix:
+            self.bar.set_postfix(postfix)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def _progress(total: int, desc: str, enabled: bool):
     if not enabled:
         return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="ep", dynamic_ncols=True)
+    return _BarProgress(total, desc) if is_terminal() else LineProgress(total, desc)

@@ -14,8 +14,9 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -35,6 +36,90 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def check_unique_scene_ids(scenes) -> None:
+    """Refuse scenes that share a scene id (two scans in directories of the same name): their records
+    could not be told apart."""
+    from .frames.bank import scene_id_of
+
+    seen: dict[str, Any] = {}
+    for spec in scenes:
+        sid = scene_id_of(spec)
+        if sid in seen:
+            raise ValueError(f"scenes {str(seen[sid])!r} and {str(spec)!r} have the same scene id {sid!r} "
+                             f"(a scene's id is its directory name); rename one of the directories")
+        seen[sid] = spec
+
+
+@contextmanager
+def fresh_directory(out: Path, overwrite: bool = False) -> Iterator[Path]:
+    """A temporary sibling of ``out`` to fill, renamed to ``out`` when the block succeeds and removed
+    when it fails: a failed export leaves nothing half-written, and ``overwrite`` never mixes an old
+    export with a new one. A non-empty ``out`` is refused unless ``overwrite``."""
+    from .frames.bank import current_umask
+
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise ValueError(f"{out} is not empty; choose another directory or pass overwrite=True")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes it private; an export is for sharing
+        yield tmp
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _episode_records(env, env_id: str, task, k: int, seed: int, root: Path, drawn: bool) -> Iterator[dict]:
+    """The records of episode ``k`` (one per question, answered with the reference), images written under ``root``."""
+    import imageio.v3 as iio
+
+    from .draw import contact_sheet
+
+    obs, info = env.reset(seed=seed)
+    q, terminated = 0, False
+    while not terminated:
+        episode = env.unwrapped.episode
+        names = []
+        for i, img in enumerate(obs["images"]):
+            names.append(f"images/{k:06d}-{q}-{i}.png")
+            iio.imwrite(root / names[-1], img)
+        record = {"env_id": env_id, "task": info["task"], "family": task.family,
+                  "question_type": info["question_type"], "episode": k, "question": q, "seed": seed,
+                  "scene_id": info["scene_id"], "episode_id": info["episode_id"], "prompt": obs["prompt"],
+                  "images": names, "choices": info.get("choices"), "answer": info["answer"],
+                  "target": _plain(info["target"]), "geometry": _plain(episode.meta)}
+        if drawn and task.draw is not None:
+            record["drawn"] = f"images/{k:06d}-{q}-drawn.png"
+            sheet = task.draw(episode, None)
+            iio.imwrite(root / record["drawn"], contact_sheet(sheet, columns=min(5, len(sheet))))
+        yield record
+        obs, _, terminated, _, step_info = env.step(info["answer"])
+        if not terminated:
+            info = {**step_info, "target": step_info["next_target"], "answer": step_info["next_answer"],
+                    "episode_id": step_info["next_episode_id"], "question_type": step_info["next_question_type"],
+                    "choices": step_info.get("next_choices")}
+        q += 1
+
+
+def export_family(name: str, out: str | os.PathLike, *, scenes: Sequence | None = None, overwrite: bool = False,
+                  **kwargs: Any) -> str:
+    """Write a family's whole dataset (``Family.export``) into ``out``, atomically; returns its statistics."""
+    from .tasks import get_family
+
+    family = get_family(name)
+    if family.export is None:
+        raise ValueError(f"family {name!r} has no whole-dataset export; export one of its env ids instead")
+    if scenes:
+        check_unique_scene_ids(scenes)
+    with fresh_directory(Path(out), overwrite) as tmp:
+        table = family.export(tmp, scenes=scenes, **kwargs)
+    return table.replace(str(tmp), str(out))
+
+
 def export_episodes(env_id: str, out: str | os.PathLike, episodes: int = 100, *, seed: int = 0,
                     drawn: bool = False, overwrite: bool = False, **env_kwargs: Any) -> Path:
     """Export ``episodes`` seeded episodes of ``env_id`` into directory ``out``; returns the JSONL path.
@@ -42,57 +127,20 @@ def export_episodes(env_id: str, out: str | os.PathLike, episodes: int = 100, *,
     The directory is filled in a temporary sibling and renamed into place, so a failed export leaves
     nothing half-written; an existing non-empty ``out`` is refused unless ``overwrite``."""
     import gymnasium as gym
-    import imageio.v3 as iio
 
-    from .draw import contact_sheet
     from .evaluation import episode_seed
 
+    check_unique_scene_ids(env_kwargs.get("scenes") or ())
     out = Path(out)
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise ValueError(f"{out} is not empty; choose another directory or pass overwrite=True")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the export is for sharing
     env = gym.make(env_id, **env_kwargs)
     try:
-        (tmp / "images").mkdir()
-        task = env.unwrapped.task
-        with open(tmp / QUESTIONS_FILE, "w") as f:
-            for k in range(episodes):
-                obs, info = env.reset(seed=episode_seed(seed, k))
-                q, terminated = 0, False
-                while not terminated:
-                    episode = env.unwrapped.episode
-                    names = []
-                    for i, img in enumerate(obs["images"]):
-                        names.append(f"images/{k:06d}-{q}-{i}.png")
-                        iio.imwrite(tmp / names[-1], img)
-                    record = {"env_id": env_id, "task": task.name, "family": task.family,
-                              "question_type": info["question_type"], "episode": k, "question": q,
-                              "seed": episode_seed(seed, k), "scene_id": info["scene_id"],
-                              "episode_id": info["episode_id"], "prompt": obs["prompt"], "images": names,
-                              "choices": info.get("choices"), "answer": info["answer"],
-                              "target": _plain(info["target"]), "geometry": _plain(episode.meta)}
-                    if drawn and task.draw is not None:
-                        record["drawn"] = f"images/{k:06d}-{q}-drawn.png"
-                        sheet = task.draw(episode, None)
-                        iio.imwrite(tmp / record["drawn"], contact_sheet(sheet, columns=min(5, len(sheet))))
-                    f.write(json.dumps(record) + "\n")
-                    obs, _, terminated, _, step_info = env.step(info["answer"])
-                    if not terminated:
-                        info = {**step_info, "target": step_info["next_target"], "answer": step_info["next_answer"],
-                                "episode_id": step_info["next_episode_id"],
-                                "question_type": step_info["next_question_type"],
-                                "choices": step_info.get("next_choices")}
-                    q += 1
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        with fresh_directory(out, overwrite) as tmp:
+            (tmp / "images").mkdir()
+            task = env.unwrapped.task
+            with open(tmp / QUESTIONS_FILE, "w") as f:
+                for k in range(episodes):
+                    for record in _episode_records(env, env_id, task, k, episode_seed(seed, k), tmp, drawn):
+                        f.write(json.dumps(record) + "\n")
     finally:
         env.close()
     return out / QUESTIONS_FILE

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .evaluation import EPISODES_FILE, Results
+from .evaluation import EPISODES_FILE, Results, ci_text, redact
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
@@ -167,8 +167,9 @@ def _gallery(results: Results, out_dir: Path, count: int, env_kwargs: dict | Non
                 # Only runs that swept num_views set it (a family may have no such option).
                 swept = any(v is not None for v in results.config.get("num_views", [None]))
                 envs[nv] = gym.make(results.config["env_id"], **({**kwargs, "num_views": nv} if swept else kwargs))
-            earlier = [x["answer"] for x in recs if x["num_views"] == nv and x["episode"] == r["episode"]
-                       and x["question"] < r["question"]]
+            # What the env was stepped with: a failed agent call (answer None) stepped it with "".
+            earlier = [x["answer"] if isinstance(x.get("answer"), str) else "" for x in recs
+                       if x["num_views"] == nv and x["episode"] == r["episode"] and x["question"] < r["question"]]
             sheet = _picture(envs[nv], r, earlier)
             name = f"gallery/{kind}-v{nv}-e{r['episode']}-q{r['question']}.png"
             iio.imwrite(out_dir / name, sheet)
@@ -217,14 +218,145 @@ def _series(summaries: list[tuple[str, list[dict]]], key: str) -> list[dict]:
     return series
 
 
+def _text(value: Any) -> str:
+    """Any recorded value as HTML-safe text: None and non-strings shown as such, lone surrogates (which
+    UTF-8 cannot hold) as their escape."""
+    if value is None:
+        return "<i>None</i>"
+    text = value if isinstance(value, str) else repr(value)
+    return html.escape(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
 def _table(rows: list[dict], scene: bool) -> str:
     head = ("<tr><th>views</th>" + ("<th>group</th>" if scene else "") +
-            "<th>n</th><th>mean</th><th>95% CI</th><th>parse failures</th><th>s / answer</th></tr>")
+            "<th>n</th><th>mean</th><th>95% CI</th><th>parse failures</th><th>agent errors</th>"
+            "<th>s / answer</th></tr>")
     body = "".join(
-        f"<tr><td>{r['num_views']}</td>" + (f"<td>{html.escape(str(r['key']))}</td>" if scene else "") +
-        f"<td>{r['n']}</td><td>{r['mean']:.4f}</td><td>[{r['ci_low']:.4f}, {r['ci_high']:.4f}]</td>"
-        f"<td>{r['parse_failure_rate']:.1%}</td><td>{r['agent_s']:.3f}</td></tr>" for r in rows)
+        f"<tr><td>{r['num_views']}</td>" + (f"<td>{_text(str(r['key']))}</td>" if scene else "") +
+        f"<td>{r['n']}</td><td>{r['mean']:.4f}</td><td>{ci_text(r)}</td>"
+        f"<td>{r['parse_failure_rate']:.1%}</td><td>{r['error_rate']:.1%}</td><td>{r['agent_s']:.3f}</td></tr>"
+        for r in rows)
     return f"<table>{head}{body}</table>"
+
+
+# ---- comparison across runs ------------------------------------------------------------------------------
+
+def expand_runs(run_dirs: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
+    """Run directories: each given one, or, for a directory without ``episodes.jsonl`` (``spatial-env
+    eval --env A,B --out DIR``), the run directories inside it."""
+    dirs = [Path(run_dirs)] if isinstance(run_dirs, (str, os.PathLike)) else [Path(d) for d in run_dirs]
+    out = []
+    for d in dirs:
+        if (d / EPISODES_FILE).is_file():
+            out.append(d)
+            continue
+        inner = sorted(p for p in d.iterdir() if (p / EPISODES_FILE).is_file()) if d.is_dir() else []
+        if not inner:
+            raise FileNotFoundError(f"{d} has no {EPISODES_FILE} (and holds no run directory): not a run directory")
+        out.extend(inner)
+    return out
+
+
+def _labels(dirs: Sequence[Path]) -> list[str]:
+    """Short labels of run directories: their names less the start they all share (runs named
+    ``<env>-<agent>`` are told apart by what follows); ``parent/name`` where names repeat (the same env
+    under two multi-env directories)."""
+    names = [d.resolve().name for d in dirs]
+    if len(set(names)) < len(names):
+        names = [f"{d.resolve().parent.name}/{d.resolve().name}" for d in dirs]
+    prefix = os.path.commonprefix(names) if len(names) > 1 else ""
+    if any(len(n) == len(prefix) for n in names):
+        prefix = ""
+    labels = [n[len(prefix):].lstrip("-_ ") or n for n in names]
+    return [f"{label} ({i + 1})" if labels.count(label) > 1 else label for i, label in enumerate(labels)]
+
+
+COMPARE_COLUMNS = ("run", "env_id", "agent", "metric", "direction", "num_views", "scene", "n", "mean", "ci_low",
+                   "ci_high", "parse_failure_rate", "error_rate")
+
+
+def comparison(run_dirs: str | os.PathLike | Sequence[str | os.PathLike], scenes: bool = False) -> list[dict]:
+    """One row per run x env x number of views (x scene with ``scenes``): mean with its 95% CI (none for
+    a single question), parse-failure and error rates, the metric and its direction."""
+    rows = []
+    dirs = expand_runs(run_dirs)
+    for label, d in zip(_labels(dirs), dirs):
+        res = Results.load(d)
+        if not res.records:
+            continue
+        for r in res.summary():
+            if r["group"] not in (("views", "scene") if scenes else ("views",)):
+                continue
+            single = r["n"] < 2
+            rows.append({"run": label, "env_id": res.config.get("env_id"),
+                         "agent": redact(str(res.config.get("agent")), ()), "metric": r["metric"],
+                         "direction": "higher" if res.higher_is_better else "lower", "num_views": r["num_views"],
+                         "scene": r["key"] if r["group"] == "scene" else "all", "n": r["n"], "mean": r["mean"],
+                         "ci_low": None if single else r["ci_low"], "ci_high": None if single else r["ci_high"],
+                         "parse_failure_rate": r["parse_failure_rate"], "error_rate": r["error_rate"]})
+    return rows
+
+
+def _cells(row: dict) -> list[str]:
+    ci = "" if row["ci_low"] is None else f"[{row['ci_low']:.4f}, {row['ci_high']:.4f}]"
+    return [str(row["run"]), str(row["env_id"]), str(row["agent"]), f"{row['metric']} ({row['direction']} is better)",
+            str(row["num_views"]), str(row["scene"]), str(row["n"]), f"{row['mean']:.4f}", ci,
+            f"{row['parse_failure_rate']:.1%}", f"{row['error_rate']:.1%}"]
+
+
+_COMPARE_HEAD = ["run", "env", "agent", "metric", "views", "scene", "n", "mean", "95% CI", "parse failures",
+                 "agent errors"]
+
+
+def comparison_markdown(rows: list[dict]) -> str:
+    """The comparison as a Markdown table."""
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").encode("utf-8", "backslashreplace").decode("utf-8")
+
+    lines = ["| " + " | ".join(_COMPARE_HEAD) + " |", "|" + "---|" * len(_COMPARE_HEAD)]
+    lines += ["| " + " | ".join(cell(c) for c in _cells(r)) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def comparison_html(rows: list[dict]) -> str:
+    """The comparison as an HTML table."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in _COMPARE_HEAD)
+    body = "".join("<tr>" + "".join(f"<td>{_text(c)}</td>" for c in _cells(r)) + "</tr>" for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def write_comparison(rows: list[dict], out: str | os.PathLike) -> list[Path]:
+    """Write ``compare.html``, ``compare.md`` and ``compare.csv`` (all columns, numbers unrounded) into
+    ``out``; returns their paths."""
+    import csv
+    import io
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COMPARE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: "" if r[k] is None else r[k] for k in COMPARE_COLUMNS})
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>spatial-env comparison</title>"
+            f"<style>{_CSS}</style></head><body><h1>Comparison</h1>{comparison_html(rows)}</body></html>")
+    paths = []
+    for name, text in (("compare.html", page), ("compare.md", comparison_markdown(rows) + "\n"),
+                       ("compare.csv", buf.getvalue())):
+        paths.append(out / name)
+        _write_text(paths[-1], text)
+    return paths
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically (temporary file + rename); unencodable characters are escaped."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 _CSS = """body{font-family:sans-serif;margin:24px;max-width:1200px;color:#222}
@@ -246,18 +378,11 @@ def report(run_dirs: str | os.PathLike | Sequence[str | os.PathLike], out: str |
         env_kwargs: ``gym.make`` overrides for re-creating gallery episodes (e.g. ``scenes`` given as
             objects in Python, which run.json can only name).
     """
-    dirs = [Path(run_dirs)] if isinstance(run_dirs, (str, os.PathLike)) else [Path(d) for d in run_dirs]
-    for d in dirs:
-        if not (d / EPISODES_FILE).is_file():
-            raise FileNotFoundError(f"{d} has no {EPISODES_FILE}: not a run directory")
-    out_dir = Path(out) if out is not None else dirs[0]
+    given = [Path(run_dirs)] if isinstance(run_dirs, (str, os.PathLike)) else [Path(d) for d in run_dirs]
+    dirs = expand_runs(given)
+    out_dir = Path(out) if out is not None else given[0]
     (out_dir / "plots").mkdir(parents=True, exist_ok=True)
-    names = [d.resolve().name for d in dirs]
-    prefix = os.path.commonprefix(names) if len(names) > 1 else ""
-    if any(len(n) == len(prefix) for n in names):
-        prefix = ""
-    # Runs named "<env>-<agent>" are told apart by what follows the shared part.
-    runs = [(n[len(prefix):].lstrip("-_ ") or n, Results.load(d)) for n, d in zip(names, dirs)]
+    runs = [(label, Results.load(d)) for label, d in zip(_labels(dirs), dirs)]
     first = runs[0][1]
     # One bootstrap summary per run serves both plots and the tables.
     summaries = [(label, res.summary()) for label, res in runs]
@@ -271,9 +396,12 @@ def report(run_dirs: str | os.PathLike | Sequence[str | os.PathLike], out: str |
              for (m, hib), group in by_metric.items()]
     specs.append(("failures", _series(summaries, "parse_failure_rate"), "parse-failure rate",
                   "answers that did not parse", (0.0, 1.0)))
+    if any(r.get("error") for _, res in runs for r in res.records):
+        specs.append(("errors", _series(summaries, "error_rate"), "agent-error rate",
+                      "questions the agent gave no answer to", (0.0, 1.0)))
     for name, series, ylabel, title, yr in specs:
         svg = line_plot_svg(series, "number of views", ylabel, title, y_range=yr)
-        (out_dir / "plots" / f"{name}.svg").write_text(svg)
+        _write_text(out_dir / "plots" / f"{name}.svg", svg)
         _png_plot(series, "number of views", ylabel, title, out_dir / "plots" / f"{name}.png", yr)
         plots.append(svg)
 
@@ -281,11 +409,18 @@ def report(run_dirs: str | os.PathLike | Sequence[str | os.PathLike], out: str |
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>spatial-env report</title>"
              f"<style>{_CSS}</style></head><body>",
              f"<h1>{html.escape(', '.join(env_ids))}: {html.escape(', '.join(m for m, _ in by_metric))}</h1>"]
+    if len(runs) > 1:
+        parts.append("<h2>Comparison</h2>" + comparison_html(comparison(dirs)))
     for (label, res), (_, rows) in zip(runs, summaries):
         cfg = res.config
-        parts.append(f"<h2>{html.escape(label)}</h2><p>agent <code>{html.escape(str(cfg.get('agent')))}</code>, "
-                     f"seed {cfg.get('seed')}, {len(res.records)} questions, env {html.escape(str(cfg.get('env_id')))}, "
-                     f"{html.escape(res.metric)} ({_direction(res.higher_is_better)})</p>")
+        # run.json holds no secrets; an old one may, so the agent's name is redacted here as well.
+        parts.append(f"<h2>{_text(label)}</h2><p>agent <code>{_text(redact(str(cfg.get('agent')), ()))}</code>, "
+                     f"seed {cfg.get('seed')}, {len(res.records)} questions, env {_text(str(cfg.get('env_id')))}, "
+                     f"{_text(res.metric)} ({_direction(res.higher_is_better)})</p>")
+        if res.skipped:
+            parts.append(f"<p class='bad'>{len(res.skipped)} line(s) of {EPISODES_FILE} not used: "
+                         + "; ".join(_text(x) for x in res.skipped[:5]) + (" ..." if len(res.skipped) > 5 else "")
+                         + "</p>")
         parts.append(_table([r for r in rows if r["group"] == "views"], scene=False))
         for group, title in (("question_type", "per question type"), ("family_group", "per group of question types"),
                              ("scene", "per scene")):
@@ -302,17 +437,28 @@ def report(run_dirs: str | os.PathLike | Sequence[str | os.PathLike], out: str |
         if why:
             parts.append(f"<p class='bad'>{html.escape(why)}</p>")
         for e in entries:
-            r = e["record"]
-            status = "parsed" if r["parse_ok"] else f"parse failure: {r.get('parse_error')}"
-            parts.append(
-                f"<div class='card'><b class='{'good' if e['kind'] == 'best' else 'bad'}'>{e['kind']}</b> "
-                f"views {r['num_views']}, episode {r['episode']}, scene {html.escape(str(r['scene_id']))}, "
-                f"{html.escape(_metric_of(r, first))} = {r['metrics'].get(_metric_of(r, first), float('nan')):.4f} "
-                f"({html.escape(status)})<br>"
-                f"<img src='{e['image']}' alt='episode images'><br>answer: <code>{html.escape(r['answer'])}</code>"
-                f"<br>reference: <code>{html.escape(str(r['reference']))}</code>"
-                f"<details><summary>prompt</summary><pre>{html.escape(r['prompt'])}</pre></details></div>")
+            parts.append(_card(e, first))
     parts.append("</body></html>")
     path = out_dir / "report.html"
-    path.write_text("\n".join(parts))
+    _write_text(path, "\n".join(parts))
     return path
+
+
+def _card(entry: dict, results: Results) -> str:
+    """One gallery entry; a record with odd fields (no answer, undecodable text) is shown as it is."""
+    r = entry["record"]
+    if r.get("error"):
+        status = f"agent error: {r['error']}"
+    elif r.get("parse_ok"):
+        status = "parsed"
+    else:
+        status = f"parse failure: {r.get('parse_error')}"
+    name = _metric_of(r, results)
+    value = r.get("metrics", {}).get(name)
+    shown = f"{value:.4f}" if isinstance(value, (int, float)) else _text(value)
+    image = f"<img src='{entry['image']}' alt='episode images'><br>" if entry.get("image") else ""
+    return (f"<div class='card'><b class='{'good' if entry['kind'] == 'best' else 'bad'}'>{entry['kind']}</b> "
+            f"views {r['num_views']}, episode {r['episode']}, scene {_text(r.get('scene_id'))}, "
+            f"{_text(name)} = {shown} ({_text(status)})<br>{image}"
+            f"answer: <code>{_text(r.get('answer'))}</code><br>reference: <code>{_text(r.get('reference'))}</code>"
+            f"<details><summary>prompt</summary><pre>{_text(r.get('prompt'))}</pre></details></div>")

@@ -9,7 +9,6 @@ import os
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -27,6 +26,7 @@ from spatial_env.agents import (
     agent_names,
     load_agent,
 )
+from fake_openai import FakeOpenAI
 from spatial_env.tasks.rep2d.formats import BOX_RE, POSITION_RE
 from spatial_env.agents.registry import agent_spec
 
@@ -261,59 +261,6 @@ def test_transformers_agent_sampling_is_seeded(tiny_models):
 
 # ---- OpenAIAgent on a fake OpenAI-compatible server -----------------------------------------------------
 
-class FakeOpenAI:
-    """A chat-completions server on 127.0.0.1 that fails on cue: a list of "500", "503", "429", "timeout", "ok"."""
-
-    def __init__(self, script: list[str], answer: str = "{'x_min': 1, 'y_min': 2, 'x_max': 3, 'y_max': 4}",
-                 delay: float = 1.5):
-        self.script, self.answer, self.delay = list(script), answer, delay
-        self.requests: list[dict] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's naming
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
-                step = fake.script.pop(0) if fake.script else "ok"
-                if step == "timeout":
-                    time.sleep(fake.delay)  # longer than the client's timeout
-                    return
-                if step in ("500", "503", "429"):
-                    return self._send(int(step), {"error": {"message": f"injected {step}", "type": "server_error"}})
-                reply = {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                         "choices": [{"index": 0, "finish_reason": "stop",
-                                      "message": {"role": "assistant", "content": fake.answer}}],
-                         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
-                self._send(200, reply)
-
-            def _send(self, code, payload):
-                data = json.dumps(payload).encode()
-                try:
-                    self.send_response(code)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def _decode_images(content: list[dict]) -> list[np.ndarray]:
     import imageio.v3 as iio
 
@@ -385,3 +332,62 @@ def test_openai_agent_batches_keep_order():
     assert prompts == [f"question {i}" for i in range(5)]
     sent = [img for r in server.requests for img in _decode_images(r["body"]["messages"][0]["content"])]
     assert len(sent) == 10 and all(img.shape == (16, 16, 3) for img in sent)  # shrunk to max_pixels
+
+
+# ---- misbehaving servers: every failure is an AgentError, in bounded time (issue 13, item 4) -------------
+
+@pytest.mark.parametrize("step,match", [
+    ("html200", r"HTTP 200, but the body is not JSON .*'<html><body><h1>Welcome to nginx!"),
+    ("empty_choices", r"HTTP 200, but the response has no choices: .*\"choices\": \[\]"),
+    ("truncated", r"HTTP 200, but the body is not JSON .*'\{\"id\": \"x\""),
+    ("400", r"refused the request \(HTTP 400\): .*injected 400"),
+])
+def test_openai_agent_malformed_responses_are_agent_errors(step, match):
+    pytest.importorskip("openai")
+    from spatial_env.agents import OpenAIAgent
+
+    with FakeOpenAI([step] * 3) as server:
+        agent = OpenAIAgent("m", base_url=server.url, api_key="k", timeout=2, max_retries=2)
+        with pytest.raises(AgentError, match=match):
+            agent.act(obs(n=1))
+        assert len(server.requests) == 1  # a malformed answer or a refusal is not retried
+
+
+@pytest.mark.parametrize("step", ["drip", "slow_headers"])
+def test_openai_agent_timeout_bounds_the_whole_request(step):
+    """A server that sends a byte every 0.1 s never trips a per-read timeout; the whole attempt is bounded."""
+    pytest.importorskip("openai")
+    from spatial_env.agents import OpenAIAgent
+
+    with FakeOpenAI([step] * 2 + ["ok"], drip_interval=0.1) as server:
+        agent = OpenAIAgent("m", base_url=server.url, api_key="k", timeout=0.6, max_retries=1)
+        t = time.perf_counter()
+        with pytest.raises(AgentError, match=r"no answer after 2 attempts .*no complete response within 0\.6s"):
+            agent.act(obs(n=1))
+        assert time.perf_counter() - t < 0.6 * 2 + 1.5  # two attempts and one back-off, not the drip's ~40 s
+        assert agent.act(obs(n=1)) == server.answer  # the client is usable afterwards
+    time.sleep(0.3)
+    assert not [t for t in threading.enumerate() if t.name == "openai-request"]  # stalled requests were ended
+
+
+def test_openai_agent_without_a_key_fails_up_front(monkeypatch):
+    pytest.importorskip("openai")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(AgentError, match="OPENAI_API_KEY"):
+        load_agent("gpt-4o")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
+    assert load_agent("gpt-4o").client.api_key == "sk-from-env"
+
+
+def test_openai_agent_batch_keeps_the_answers_it_got():
+    """A batch with one refused request raises a BatchError that carries the other answers (already paid for)."""
+    pytest.importorskip("openai")
+    from spatial_env.agents import BatchError, OpenAIAgent
+
+    with FakeOpenAI(["ok", "400", "ok"]) as server:
+        agent = OpenAIAgent("m", base_url=server.url, api_key="k", concurrency=1, max_retries=0)
+        with pytest.raises(BatchError, match="1 of 3 requests got no answer") as err:
+            agent.act_batch([obs(prompt=f"question {i}", n=1) for i in range(3)])
+    answers = err.value.results
+    assert answers[0] == answers[2] == server.answer and isinstance(answers[1], AgentError)
+    assert len(server.requests) == 3

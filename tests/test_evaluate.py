@@ -89,8 +89,8 @@ if FAKE_ID not in gym.registry:
     gym.register(FAKE_ID, entry_point=FakeExposureEnv, kwargs={"task": "rep2d_exposure"})
 
 
-class Interrupt(Exception):
-    pass
+class Interrupt(KeyboardInterrupt):
+    """A kill or Ctrl-C: unlike an agent's exception (recorded as an error line), it stops the run."""
 
 
 class FlakyAgent(RandomAgent):

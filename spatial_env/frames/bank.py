@@ -6,17 +6,28 @@ millimetres and instance ids (NPZ), the camera, and the annotation of every obje
 temporary directory and renamed into place, so concurrent builders never leave a half-written bank,
 and opened lazily: images are decoded on first use into one byte-bounded cache per process.
 
-The cache directory name is the scene's identity plus a hash of everything that changes pixels or
-annotations: the sampler and its config, the renderer, the bank format and the package version.
+The cache directory name is the scene's identity (the path, size and modification time of every file
+its loader reads) plus a hash of everything that changes pixels or annotations: the sampler and its
+config, the renderer, the bank format and the package version.
+
+Banks are checked when opened (index, image files and their sizes); a damaged one is rebuilt and swapped
+in atomically. Build directories are created with the umask's permissions, so a team can share a cache;
+temporary directories left by killed builds are removed.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import logging
 import os
 import shutil
+import socket
+import struct
+import sys
 import tempfile
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +45,15 @@ from .samplers import get_sampler
 
 #: Bump when the bank layout or what samplers store changes; old caches are then ignored.
 BANK_FORMAT = 2
+
+#: A temporary build directory older than this is an orphan whatever its owner (seconds).
+ORPHAN_AGE = 24 * 3600
+
+log = logging.getLogger(__name__)
+
+
+class DamagedBank(ValueError):
+    """A bank directory that cannot be used as it is (no or unreadable index, missing or wrong-size images)."""
 
 
 @dataclass(frozen=True)
@@ -238,15 +258,43 @@ class FrameBank:
     # -- building and opening --------------------------------------------------------------------------
     @classmethod
     def open(cls, path: str | os.PathLike, scene: Any = None, renderer: str = "auto") -> "FrameBank":
-        """Open a built bank directory."""
+        """Open a built bank directory, checking its index and files (:class:`DamagedBank` when unusable)."""
         path = Path(path)
+        index_path = path / "index.json"
         try:
-            index = json.loads((path / "index.json").read_text())
-        except (OSError, json.JSONDecodeError) as e:
-            raise ValueError(f"{path / 'index.json'}: not a readable frame bank index ({e})") from None
-        if index.get("format") != BANK_FORMAT:
-            raise ValueError(f"{path / 'index.json'}: bank format {index.get('format')} != {BANK_FORMAT}")
-        return cls(path, index, scene, renderer)
+            index = json.loads(index_path.read_text())
+        except FileNotFoundError:
+            raise DamagedBank(f"{path}: no index.json (a damaged or unfinished frame bank)") from None
+        except (OSError, ValueError) as e:
+            raise DamagedBank(f"{index_path}: not a readable frame bank index ({e})") from None
+        if not isinstance(index, dict) or index.get("format") != BANK_FORMAT:
+            found = index.get("format") if isinstance(index, dict) else type(index).__name__
+            raise DamagedBank(f"{index_path}: bank format {found!r} != {BANK_FORMAT}")
+        try:
+            bank = cls(path, index, scene, renderer)
+        except (KeyError, TypeError, ValueError, IndexError) as e:
+            raise DamagedBank(f"{index_path}: not a frame bank index ({type(e).__name__}: {e})") from None
+        bank._check_files()
+        return bank
+
+    def _check_files(self) -> None:
+        """Every frame's PNG (an 8-bit RGB image of its camera's size, read from the PNG header) and maps."""
+        for f in self.frames:
+            png = self.image_path(f.index)
+            try:
+                with open(png, "rb") as fh:
+                    head = fh.read(26)
+            except OSError as e:
+                raise DamagedBank(f"{png}: missing or unreadable ({e.strerror or e})") from None
+            if len(head) < 26 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+                raise DamagedBank(f"{png}: not a PNG image")
+            width, height = struct.unpack(">II", head[16:24])
+            if (width, height) != (f.camera.width, f.camera.height) or head[24:26] != b"\x08\x02":
+                raise DamagedBank(f"{png}: a {width}x{height} image (bit depth {head[24]}, colour type {head[25]}); "
+                                  f"the frame is {f.camera.width}x{f.camera.height} 8-bit RGB")
+            maps = self.path / "maps" / f"{f.index:05d}.npz"
+            if not maps.is_file():
+                raise DamagedBank(f"{maps}: missing")
 
     @classmethod
     def build(cls, scene: Scene, out: str | os.PathLike, spec: FrameSpec, *, renderer: str = "auto",
@@ -255,9 +303,18 @@ class FrameBank:
         from ..render import make_renderer
 
         out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            # Host and pid in the name tell a later process whether the builder is gone (see _remove_orphans).
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{_HOST}.{os.getpid()}.", dir=out.parent))
+        except OSError as e:
+            if e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
+            raise PermissionError(f"frame bank cache {out.parent} is read-only and lacks the bank {out.name} "
+                                  f"(scene {scene.scene_id}): build it once with write access, or point "
+                                  f"cache_dir / $SPATIAL_ENV_CACHE at a writable directory") from None
+        try:
+            os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes it private (0700); a shared cache must be readable
             r = make_renderer(scene, backend=renderer)
             sampler = spec.make()
             annotator = FrameAnnotator(scene)
@@ -288,37 +345,164 @@ class FrameBank:
                 "frames": [f.to_json() for f in frames],
             }
             (tmp / "index.json").write_text(json.dumps(index))
-            try:
-                os.rename(tmp, out)
-            except OSError:
-                if not (out / "index.json").exists():
-                    raise
-                # Another process finished the same bank first; theirs is equivalent.
-                shutil.rmtree(tmp, ignore_errors=True)
+            _install(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return cls.open(out, scene, renderer)
 
 
+_HOST = socket.gethostname().replace(".", "_") or "host"
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system allows (setting it to read it
+    back is not safe while other threads create files)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _install(tmp: Path, out: Path) -> None:
+    """Rename a finished build ``tmp`` to ``out``; a damaged ``out`` is first renamed aside (atomically, so
+    readers see the old or the new bank, never a mix) and deleted, and a valid one that another process
+    finished meanwhile is kept (it is equivalent) and ``tmp`` dropped."""
+    for _ in range(5):
+        try:
+            os.rename(tmp, out)
+            return
+        except OSError:
+            if not out.exists():
+                raise
+        try:
+            FrameBank.open(out)
+        except DamagedBank as why:
+            log.warning("replacing damaged frame bank %s (%s)", out, why)
+            trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.{_HOST}.{os.getpid()}.", dir=out.parent))
+            try:
+                os.rename(out, trash / "old")
+            except FileNotFoundError:
+                pass  # another process moved it first
+            shutil.rmtree(trash, ignore_errors=True)
+            continue
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    raise OSError(f"could not move the new frame bank into {out} (it keeps being replaced)")
+
+
+def _remove_orphans(root: Path) -> None:
+    """Delete temporary build directories in ``root`` whose builder is gone: same host and a dead pid,
+    or older than :data:`ORPHAN_AGE` (another host's, or from before names carried a pid)."""
+    try:
+        entries = [p for p in root.iterdir() if p.name.startswith(".") and p.is_dir()]
+    except OSError:
+        return
+    now = time.time()
+    for p in entries:
+        parts = p.name.rsplit(".", 3)  # ".<bank>", host, pid, mkdtemp's random suffix
+        mine = len(parts) == 4 and parts[1] == _HOST and parts[2].isdigit()
+        try:
+            old = now - p.stat().st_mtime > ORPHAN_AGE
+        except OSError:
+            continue
+        if (mine and not _alive(int(parts[2]))) or old:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: alive
+    return True
+
+
+def _is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def scene_files(spec) -> tuple[Path, list[Path]]:
+    """(scene directory, every file :func:`spatial_env.scene.load_scene` reads for it) of a path spec.
+
+    A mesh file stands for its scene directory (a Replica ``mesh_semantic.ply`` also reads the
+    ``info_semantic.json`` beside it); a ScanNet scan also reads the label map found in it or up to
+    two folders above. Files that do not exist are listed too (the loader would need them), so adding
+    one changes the identity. An unrecognised directory lists everything under it.
+    """
+    from ..scene.loaders import _scene_dir_of_file
+    from ..scene.model import SceneFormatError
+    from ..scene.replica import _layout, is_replica_dir
+    from ..scene.scannet import _find_label_map, is_scannet_dir, scannet_files
+
+    path = Path(str(spec)).expanduser().resolve()
+    if not path.exists():
+        raise FileNotFoundError(f"scene {str(spec)!r}: no such file or directory")
+    try:
+        directory = _scene_dir_of_file(path) if path.is_file() else path
+    except SceneFormatError:
+        return path.parent, [path]
+    # The loaders' own order and layout rules, so the identity follows what load_scene reads.
+    if is_replica_dir(directory):
+        root, habitat = _layout(directory)
+        semantic = [habitat / "mesh_semantic.ply", habitat / "info_semantic.json"]
+        return root, semantic if any(p.exists() for p in semantic) else [root / "mesh.ply"]
+    if is_scannet_dir(directory):
+        files = list(scannet_files(directory).values())
+        label_map = _find_label_map(directory, None)
+        return directory, files + ([label_map] if label_map else [])
+    return directory, sorted(p for p in directory.rglob("*") if p.is_file())
+
+
+def scene_id_of(spec) -> str:
+    """The scene id a spec loads as, without loading it: a Scene's own, a generated room's name, or a
+    dataset scene's directory name."""
+    if isinstance(spec, Scene):
+        return spec.scene_id
+    text = str(spec)
+    if text.startswith("procedural:"):
+        from ..scene import procedural
+
+        try:
+            kind, index = procedural._parse(text.split(":", 1)[1])
+        except ValueError:
+            return text.split(":", 1)[1]
+        return f"{kind}-{index}"
+    return scene_files(text)[0].name
+
+
 def scene_identity(spec) -> str:
-    """A cheap cache identity for a scene spec (a Scene, a ``procedural:`` name or a directory)
-    that does not need the scene loaded: content hash, generator version, or file sizes + mtimes."""
+    """A cheap cache identity for a scene spec (a Scene, a ``procedural:`` name or a path) that does not
+    need the scene loaded: content hash, generator version, or the path, size and modification time of
+    every file the loader reads (:func:`scene_files`)."""
     if isinstance(spec, Scene):
         return f"{spec.scene_id}-{spec.content_hash}"
     text = str(spec)
     if text.startswith("procedural:"):
         from ..scene import procedural
         return f"{text.split(':', 1)[1]}-gen{procedural.GENERATOR_VERSION}"
-    path = Path(text).expanduser().resolve()
-    if not path.exists():
-        raise FileNotFoundError(f"scene {text!r}: no such file or directory")
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    h = hashlib.sha256(str(path).encode())
-    for p in files:
-        st = p.stat()
-        h.update(f"{p.relative_to(path.parent)}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return f"{path.name}-{h.hexdigest()[:12]}"
+    directory, files = scene_files(text)
+    h = hashlib.sha256(str(directory).encode())
+    for p in sorted(set(files)):
+        try:
+            st = p.stat()
+            h.update(f"{p}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        except FileNotFoundError:
+            h.update(f"{p}:absent\n".encode())
+    return f"{directory.name}-{h.hexdigest()[:12]}"
 
 
 def default_cache_dir() -> Path:
@@ -336,10 +520,28 @@ def load_bank(scene, spec: FrameSpec, *, cache_dir: str | os.PathLike | None = N
 
     backend = resolve_backend(renderer)
     identity = scene_identity(scene)
-    path = Path(cache_dir or default_cache_dir()) / "banks" / f"{identity}-{spec.key(backend)}"
-    if (path / "index.json").exists():
-        return FrameBank.open(path, scene, backend)
+    root = Path(cache_dir or default_cache_dir()) / "banks"
+    path = root / f"{identity}-{spec.key(backend)}"
+    if root not in _SWEPT:  # once per process and cache: a listing, cheap, but not per scene
+        _SWEPT.add(root)
+        _remove_orphans(root)
+    if path.exists():
+        try:
+            return FrameBank.open(path, scene, backend)
+        except DamagedBank as why:
+            log.warning("frame bank %s is damaged (%s); rebuilding it", path, why)
     from ..scene import load_scene
 
     loaded = scene if isinstance(scene, Scene) else load_scene(scene)
-    return FrameBank.build(loaded, path, spec, renderer=backend, progress=progress, identity=identity)
+    if not progress or _is_terminal():
+        return FrameBank.build(loaded, path, spec, renderer=backend, progress=progress, identity=identity)
+    # Not a terminal (a log file, a pipe): two plain lines instead of nested bars' escape codes.
+    print(f"building frame bank {path.name} ({spec.sampler} frames of {loaded.scene_id})", file=sys.stderr, flush=True)
+    start = time.monotonic()
+    bank = FrameBank.build(loaded, path, spec, renderer=backend, progress=False, identity=identity)
+    print(f"built frame bank {path.name}: {len(bank)} frames in {time.monotonic() - start:.0f} s", file=sys.stderr,
+          flush=True)
+    return bank
+
+
+_SWEPT: set[Path] = set()
