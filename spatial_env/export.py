@@ -39,7 +39,7 @@ def _plain(value: Any) -> Any:
 def check_unique_scene_ids(scenes) -> None:
     """Refuse scenes that share a scene id (two scans in directories of the same name): their records
     could not be told apart."""
-    from .frames.bank import scene_id_of
+    from .scene.loaders import scene_id_of
 
     seen: dict[str, Any] = {}
     for spec in scenes:

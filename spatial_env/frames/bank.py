@@ -435,65 +435,18 @@ def _is_terminal() -> bool:
         return False
 
 
-def scene_files(spec) -> tuple[Path, list[Path]]:
-    """(scene directory, every file :func:`spatial_env.scene.load_scene` reads for it) of a path spec.
-
-    A mesh file stands for its scene directory (a Replica ``mesh_semantic.ply`` also reads the
-    ``info_semantic.json`` beside it); a ScanNet scan also reads the label map found in it or up to
-    two folders above. Files that do not exist are listed too (the loader would need them), so adding
-    one changes the identity. An unrecognised directory lists everything under it.
-    """
-    from ..scene.loaders import _scene_dir_of_file
-    from ..scene.model import SceneFormatError
-    from ..scene.replica import _layout, is_replica_dir
-    from ..scene.scannet import _find_label_map, is_scannet_dir, scannet_files
-
-    path = Path(str(spec)).expanduser().resolve()
-    if not path.exists():
-        raise FileNotFoundError(f"scene {str(spec)!r}: no such file or directory")
-    try:
-        directory = _scene_dir_of_file(path) if path.is_file() else path
-    except SceneFormatError:
-        return path.parent, [path]
-    # The loaders' own order and layout rules, so the identity follows what load_scene reads.
-    if is_replica_dir(directory):
-        root, habitat = _layout(directory)
-        semantic = [habitat / "mesh_semantic.ply", habitat / "info_semantic.json"]
-        return root, semantic if any(p.exists() for p in semantic) else [root / "mesh.ply"]
-    if is_scannet_dir(directory):
-        files = list(scannet_files(directory).values())
-        label_map = _find_label_map(directory, None)
-        return directory, files + ([label_map] if label_map else [])
-    return directory, sorted(p for p in directory.rglob("*") if p.is_file())
-
-
-def scene_id_of(spec) -> str:
-    """The scene id a spec loads as, without loading it: a Scene's own, a generated room's name, or a
-    dataset scene's directory name."""
-    if isinstance(spec, Scene):
-        return spec.scene_id
-    text = str(spec)
-    if text.startswith("procedural:"):
-        from ..scene import procedural
-
-        try:
-            kind, index = procedural._parse(text.split(":", 1)[1])
-        except ValueError:
-            return text.split(":", 1)[1]
-        return f"{kind}-{index}"
-    return scene_files(text)[0].name
-
-
 def scene_identity(spec) -> str:
     """A cheap cache identity for a scene spec (a Scene, a ``procedural:`` name or a path) that does not
     need the scene loaded: content hash, generator version, or the path, size and modification time of
-    every file the loader reads (:func:`scene_files`)."""
+    every file the loader reads (:func:`spatial_env.scene.loaders.scene_files`)."""
     if isinstance(spec, Scene):
         return f"{spec.scene_id}-{spec.content_hash}"
     text = str(spec)
     if text.startswith("procedural:"):
         from ..scene import procedural
         return f"{text.split(':', 1)[1]}-gen{procedural.GENERATOR_VERSION}"
+    from ..scene.loaders import scene_files
+
     directory, files = scene_files(text)
     h = hashlib.sha256(str(directory).encode())
     for p in sorted(set(files)):
