@@ -1,9 +1,8 @@
-"""Rep2D-BEAT pipeline correctness on a scene built in the test: annotations, view bank, tasks."""
+"""Rep2D-BEAT on a scene built in the test: the object-centric sampler, prompts, options, presets."""
 
 from __future__ import annotations
 
 import json
-import os
 
 import gymnasium as gym
 import numpy as np
@@ -11,24 +10,22 @@ import pytest
 
 import spatial_env  # noqa: F401
 from conftest import make_test_room
-from spatial_env.annotate import annotate_object, loose_box, mask_box
-from spatial_env.camera import Camera
+from spatial_env.frames.object_views import SamplerConfig, ViewSampler
 from spatial_env.render import make_renderer
-from spatial_env.scene import SceneBuilder, box
-from spatial_env.views import SamplerConfig, ViewBank, ViewSampler, load_bank
+from spatial_env.tasks.rep2d import prompts
 
-SMALL = SamplerConfig(views_visible=4, views_invisible=2, resolution=48, min_visible_fraction=0.01, max_tries=300)
+SMALL = dict(resolution=48, num_views=3,
+             sampler=dict(views_visible=4, views_invisible=2, min_visible_fraction=0.01, max_tries=300))
+
+
+def make(bank_cache, **kwargs):
+    """A small Rep2D env on the test room."""
+    return gym.make(kwargs.pop("env_id", "Rep2D-Bbox-v0"), scenes=[make_test_room()], cache_dir=bank_cache,
+                    progress=False, **{**SMALL, **kwargs})
 
 
 def _contains(outer, inner) -> bool:
     return outer[0] <= inner[0] and outer[1] <= inner[1] and outer[2] >= inner[2] and outer[3] >= inner[3]
-
-
-def test_mask_box_is_exclusive_and_empty_is_none():
-    m = np.zeros((10, 12), bool)
-    assert mask_box(m) is None
-    m[2:5, 3:9] = True
-    assert mask_box(m) == (3, 2, 9, 5)
 
 
 def test_loose_box_contains_tight_and_visible_boxes(test_room):
@@ -38,6 +35,7 @@ def test_loose_box_contains_tight_and_visible_boxes(test_room):
     checked = 0
     for oid in test_room.object_ids():
         for view, rgb, depth, inst in sampler.sample_object(oid, rng):
+            assert (inst == oid).sum() == view.annotation.visible_pixels
             a = view.annotation
             if not view.visible:
                 assert a.visible_box is None and a.visible_pixels == 0
@@ -48,92 +46,19 @@ def test_loose_box_contains_tight_and_visible_boxes(test_room):
     assert checked >= 10 * len(test_room.object_ids()) - 10
 
 
-def test_loose_box_when_the_camera_is_inside_the_box(test_room):
-    floor = next(o for o in test_room.objects.values() if o.category == "floor")
-    cam = Camera.looking_at((2.5, 2.0, 1.5), (4.0, 2.0, 0.0), width=64, height=64)
-    # The floor's box straddles the camera plane: its projection must cover the lower image, not wrap.
-    x0, y0, x1, y1 = loose_box(floor, cam)
-    assert (x0, x1, y1) == (0, 64, 64) and y0 > 20
-
-
-def _cube_room(occluder: bool):
-    b = SceneBuilder("cube_room", source="test")
-    b.add_object("floor", box((6, 6, 0.02), (3, 3, -0.01), (150, 120, 90)))
-    cube = b.add_object("box", box((0.6, 0.6, 0.6), (0, 0, 0.3), (200, 40, 40)), translation=(3, 3, 0))
-    if occluder:  # a panel between the camera and the cube's left half
-        b.add_object("panel", box((0.05, 0.3, 1.5), (0, 0, 0.75), (90, 160, 90)), translation=(4.0, 2.85, 0))
-    return b.build(floor_height=0.0), cube
-
-
-def test_visibility_is_one_unoccluded_and_drops_with_an_occluder():
-    cam = Camera.looking_at((5.5, 3.0, 1.5), (3.0, 3.0, 0.3), hfov_deg=60, width=128, height=128)
-    for occluded in (False, True):
-        scene, cube = _cube_room(occluded)
-        r = make_renderer(scene)
-        full, alone = r.render(cam), r.render(cam, only_objects=[cube])
-        ann = annotate_object(scene.objects[cube], cam, full.instance, alone.instance)
-        x0, y0, x1, y1 = ann.tight_box
-        assert x0 > 0 and y0 > 0 and x1 < 128 and y1 < 128  # fully inside the frame
-        if occluded:
-            assert 0.2 < ann.visibility < 0.8 and ann.visible_box[0] > x0
-        else:
-            assert ann.visibility == 1.0 and ann.visible_box == ann.tight_box
-
-
-def test_bank_is_cached_keyed_and_atomic(tmp_path, test_room):
-    bank = load_bank(test_room, SMALL, cache_dir=tmp_path, progress=False)
-    dirs = [p for p in (tmp_path / "banks").iterdir()]
-    assert len(dirs) == 1 and (dirs[0] / "index.json").exists()
-    assert not any(p.name.startswith(".") for p in (tmp_path / "banks").iterdir())  # no temp dirs left
-    index = json.loads((dirs[0] / "index.json").read_text())
-    assert index["scene_hash"] == test_room.content_hash and index["config"]["resolution"] == 48
-    for oid in bank.objects:
-        assert len(bank.visible_views(oid)) == 4 and len(bank.invisible_views(oid)) == 2
-    mtime = os.stat(dirs[0] / "index.json").st_mtime_ns
-    again = load_bank(test_room, SMALL, cache_dir=tmp_path, progress=False)
-    assert os.stat(dirs[0] / "index.json").st_mtime_ns == mtime and len(again.views) == len(bank.views)
-    # Other sampler parameters are another bank.
-    load_bank(test_room, SamplerConfig(**{**SMALL.to_dict(), "seed": 1}), cache_dir=tmp_path, progress=False)
-    assert len(list((tmp_path / "banks").iterdir())) == 2
-    # The stored maps round-trip at millimetre precision.
-    depth, inst = bank.maps(0)
-    assert depth.dtype == np.float32 and inst.dtype == np.int32 and (inst == bank.views[0].object_id).any()
-
-
-def test_bank_build_is_deterministic(tmp_path, test_room):
-    a = ViewBank.build(test_room, tmp_path / "a", SMALL, progress=False)
-    b = ViewBank.build(test_room, tmp_path / "b", SMALL, progress=False)
-    assert json.dumps(a.index["views"]) == json.dumps(b.index["views"])
-    assert all(a.rgb(i).tobytes() == b.rgb(i).tobytes() for i in range(len(a.views)))
-
-
-def test_image_cache_is_bounded_in_bytes():
-    from spatial_env.views import ImageCache
-
-    cache, loads = ImageCache(max_bytes=3 * 100), []
-
-    def load(k):
-        loads.append(k)
-        return np.full(100, k, np.uint8)
-
-    for k in (0, 1, 2, 0, 3):  # 0 is used again before 3 arrives, so 1 is the one evicted
-        assert cache.get(("bank", k), lambda: load(k))[0] == k
-    assert cache.nbytes == 300 and loads == [0, 1, 2, 3]
-    cache.get(("bank", 1), lambda: load(1))
-    assert loads[-1] == 1 and cache.nbytes == 300
-    with pytest.raises(ValueError):
-        cache.get(("bank", 0), lambda: load(0))[0] = 9  # cached arrays are read-only
-
-
-def test_unknown_sampler_option_is_named():
-    with pytest.raises(ValueError, match="views_visble"):
-        SamplerConfig.from_dict({"views_visble": 3})
+def test_options_are_validated_naming_valid_keys_and_types(bank_cache):
+    for bad, match in ((dict(num_views="5"), r"num_views='5' must be int"),
+                       (dict(include_invisible="no"), r"include_invisible='no' must be bool"),
+                       (dict(annotate_context="boxes"), r"annotate_context='boxes' must be 'text' \| 'draw'"),
+                       (dict(num_view=5), r"unknown option\(s\) \['num_view'\].*num_views: int"),
+                       (dict(sampler={"views_visble": 3}), "views_visble"),
+                       (dict(resolution=20000), "resolution must be within")):
+        with pytest.raises(ValueError, match=match):
+            make(bank_cache, **bad)
 
 
 def test_prompts_follow_the_paper(bank_cache):
-    env = gym.make("Rep2D-Bbox-v0", scenes=[make_test_room()], cache_dir=bank_cache, progress=False, resolution=48,
-                   num_views=3, sampler=dict(views_visible=4, views_invisible=2, min_visible_fraction=0.01,
-                                             max_tries=300))
+    env = make(bank_cache)
     obs, info = env.reset(seed=0)
     prompt = obs["prompt"]
     assert prompt.startswith("You are an AI with the ability to analyze a series of images")
@@ -168,11 +93,55 @@ def test_env_runs_on_a_replica_directory(tmp_path):
         for o in room.objects.values()]
     (habitat / "info_semantic.json").write_text(json.dumps({"objects": objects, "gravity_dir": [0, 0, -1]}))
     env = gym.make("Rep2D-Bbox-v0", scenes=[str(tmp_path / "room_x")], cache_dir=str(tmp_path / "cache"),
-                   progress=False, resolution=48, num_views=3,
-                   sampler=dict(views_visible=4, views_invisible=2, min_visible_fraction=0.01, max_tries=300))
+                   progress=False, **SMALL)
     obs, info = env.reset(seed=0)
     assert info["scene_id"] == "room_x" and obs["images"].shape == (3, 48, 48, 3)
     bank = env.unwrapped.bank(0)
-    assert set(bank.objects) == set(room.object_ids())  # every furniture object found its views
+    assert set(bank.by_target) == set(room.object_ids())  # every furniture object found its views
     _, reward, *_ = env.step(info["answer"])
     assert reward == 1.0
+
+
+def test_paper_strict_is_appendix_e_plus_the_annotations(bank_cache):
+    obs, info = make(bank_cache, prompt_style="paper_strict").reset(seed=1)
+    assert obs["prompt"].startswith(prompts.BBOX + "\n\n")  # Appendix E verbatim, then the annotations only
+    rows = obs["prompt"][len(prompts.BBOX) + 2:].split("\n")
+    assert [r.split(":")[0] for r in rows] == ["Image 1", "Image 2"]
+    assert all(r.split(": ", 1)[1].startswith("{'x_min': ") for r in rows)
+    default, _ = make(bank_cache).reset(seed=1)
+    assert default["prompt"].startswith(obs["prompt"]) and default["prompt"].endswith("Image 3: ?")
+
+
+def test_context_as_text_only_shows_just_the_query_image(bank_cache):
+    env = make(bank_cache, env_id="Rep2D-Exposure-v0", context_images=False)
+    obs, info = env.reset(seed=4)
+    assert obs["images"].shape == (1, 48, 48, 3)
+    assert "Example 1: {'x_min'" in obs["prompt"] and "Example 2: " in obs["prompt"]
+    assert obs["prompt"].rstrip().endswith("Image 1: ?")
+    full, _ = make(bank_cache, env_id="Rep2D-Exposure-v0").reset(seed=4)
+    assert full["images"][-1].tobytes() == obs["images"][0].tobytes()  # the same question, fewer images
+
+
+def test_paper_preset_parses_officially_and_reports_l2_uncapped(bank_cache):
+    robust, paper = make(bank_cache, env_id="Rep2D-CameraPose-v0"), make(bank_cache, env_id="Rep2D-CameraPose-v0",
+                                                                         preset="paper")
+    _, info = robust.reset(seed=2)
+    paper.reset(seed=2)
+    far = "[100.0, 100.0, 100.0]"
+    _, r_robust, *_, i_robust = robust.step(far)
+    _, r_paper, *_, i_paper = paper.step(far)
+    cap = info["target"]["max_error"]
+    assert i_robust["metrics"]["l2_error"] == cap == i_paper["metrics"]["l2_error_capped"]
+    assert i_paper["metrics"]["l2_error"] > 100 and r_paper == -i_paper["metrics"]["l2_error"]
+    chatty = "Sure! The camera is at " + info["answer"] + ", I think."
+    robust.reset(seed=2)
+    paper.reset(seed=2)
+    assert robust.step(chatty)[4]["parse_ok"] and not paper.step(chatty)[4]["parse_ok"]
+
+
+def test_exposure_reads_a_bare_number_as_a_percentage(bank_cache):
+    env = make(bank_cache, env_id="Rep2D-Exposure-v0")
+    _, info = env.reset(seed=0)
+    assert env.step("85")[4]["prediction"] == pytest.approx(0.85)
+    env.reset(seed=0)
+    assert env.step("0.85")[4]["prediction"] == pytest.approx(0.0085)

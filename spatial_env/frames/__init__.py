@@ -3,8 +3,9 @@
 from .annotate import FrameAnnotator, ObjectAnnotation, loose_box, mask_box, projected_box
 from .bank import (BANK_FORMAT, IMAGE_CACHE, FrameBank, ImageCache, FrameRecord, FrameSpec, default_cache_dir, load_bank,
                    scene_identity)
-from .samplers import ObjectViews, Shot, Walkthrough, WalkthroughConfig, get_sampler, register_sampler
+from .object_views import ObjectViews, SamplerConfig
+from .samplers import Shot, Walkthrough, WalkthroughConfig, get_sampler, register_sampler
 
 __all__ = ["BANK_FORMAT", "IMAGE_CACHE", "FrameAnnotator", "FrameBank", "FrameRecord", "FrameSpec", "ImageCache", "ObjectAnnotation",
-           "ObjectViews", "Shot", "Walkthrough", "WalkthroughConfig", "default_cache_dir", "get_sampler", "load_bank",
+           "ObjectViews", "SamplerConfig", "Shot", "Walkthrough", "WalkthroughConfig", "default_cache_dir", "get_sampler", "load_bank",
            "loose_box", "mask_box", "projected_box", "register_sampler", "scene_identity"]

@@ -6,7 +6,8 @@ The bank annotates every shot (:mod:`spatial_env.frames.annotate`) and stores it
 
 ==================  =============================================================================
 ``object_views``    Rep2D-BEAT's object-centric views (rep2d-beat.txt §4.1): per object, views
-                    where it is visible and views where it is not (10 + 2 by default)
+                    where it is visible and views where it is not (10 + 2 by default);
+                    :mod:`spatial_env.frames.object_views`
 ``walkthrough``     an eye-height walk through the room's walkable floor, turning as a person
                     scanning the room would; frames overlap like a video's, as in ScanNet scans
 ==================  =============================================================================
@@ -68,8 +69,9 @@ def config_from_dict(cls: type, values: dict | None, *, what: str) -> Any:
     for name, value in list(values.items()):
         default = known[name].default
         if isinstance(default, tuple):
-            if not isinstance(value, (list, tuple)) or len(value) != len(default):
-                raise ValueError(f"{what} option {name!r} must be a pair of numbers, got {value!r}")
+            if not isinstance(value, (list, tuple)) or not all(
+                    isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in value):
+                raise ValueError(f"{what} option {name!r} must be a list of numbers, got {value!r}")
             values[name] = tuple(float(v) for v in value)
         elif isinstance(default, bool):
             if not isinstance(value, bool):
@@ -82,48 +84,6 @@ def config_from_dict(cls: type, values: dict | None, *, what: str) -> Any:
                 raise ValueError(f"{what} option {name!r} must be a number, got {value!r}")
             values[name] = float(value)
     return cls(**values)
-
-
-@register_sampler
-class ObjectViews:
-    """Rep2D-BEAT's per-object views (see :class:`spatial_env.views.SamplerConfig` for every knob)."""
-
-    name: ClassVar[str] = "object_views"
-
-    def __init__(self, config):
-        from ..views import SamplerConfig
-
-        self.config = config if isinstance(config, SamplerConfig) else \
-            config_from_dict(SamplerConfig, config, what="object_views sampler")
-
-    def shots(self, scene: Scene, renderer, progress: bool = False) -> Iterator[Shot]:
-        """Each kept object's views, visible ones first; an object without enough views yields none."""
-        from tqdm.auto import tqdm
-
-        from ..views import ViewSampler
-
-        cfg = self.config
-        sampler = ViewSampler(scene, renderer, cfg)
-        ids = scene.object_ids()
-        # Each object draws from its own stream so skipping one does not shift the others.
-        seeds = np.random.SeedSequence([cfg.seed, int(scene.content_hash[:8], 16)]).spawn(len(ids))
-        if cfg.max_objects is not None and cfg.max_objects < len(ids):
-            pick = sorted(np.random.default_rng(cfg.seed).choice(len(ids), cfg.max_objects, replace=False))
-            ids, seeds = [ids[i] for i in pick], [seeds[i] for i in pick]
-        self.skipped: list[int] = []  # objects without enough views (the paper skips them too)
-        for oid, seed in tqdm(list(zip(ids, seeds)), desc=f"views {scene.scene_id}", disable=not progress,
-                              unit="obj", leave=False):
-            views = sampler.sample_object(oid, np.random.default_rng(seed))
-            if not views:
-                self.skipped.append(oid)
-            for view, rgb, depth, inst in views:
-                ann = view.annotation
-                yield Shot(view.camera, Frame(rgb=rgb, depth=depth, instance=inst), oid,
-                           "visible" if view.visible else "invisible", {oid: (ann.tight_box, ann.amodal_pixels)})
-
-    def to_dict(self) -> dict:
-        """The config as a JSON-ready dict (part of the bank's cache key)."""
-        return self.config.to_dict()
 
 
 @dataclass(frozen=True)

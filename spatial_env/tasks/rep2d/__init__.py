@@ -17,7 +17,7 @@ number of views is 1, 2, 5 or 10 (Tables 6-9); Table 7's ablations are ``annotat
 Choices where the paper is silent (each an option, :class:`Rep2DOptions`):
 
 * the perturbation is wider than "small" and views are stratified by visibility (see
-  :mod:`spatial_env.views`), so a constant answer does not solve Rep2D-B or Rep2D-E;
+  :mod:`spatial_env.frames.object_views`), so a constant answer does not solve Rep2D-B or Rep2D-E;
 * generated rooms have their own origin and yaw, so Rep2D-AT positions are not all positive;
 * a failed parse scores IoU 0, squared error 1 (predictions are clipped to [0, 1]) or the room
   diagonal (L2 errors are capped there by default; ``preset="paper"`` reports them uncapped);

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...frames import FrameBank, FrameRecord, FrameSpec
-from ...views import SamplerConfig
+from ...frames.object_views import SamplerConfig
 from .. import Episode
 from . import prompts as P
 from .options import Rep2DOptions

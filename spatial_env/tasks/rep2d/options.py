@@ -18,7 +18,7 @@ class Rep2DOptions(TaskOptions):
     include_invisible: bool = False        # allow queries where the object is absent (the paper's 2 of 12 views)
     prompt_style: Literal["paper", "paper_strict"] = "paper"  # paper_strict: Appendix E + annotations, nothing else
     preset: Literal["default", "paper"] = "default"  # paper: official parsing and uncapped L2 (see the README)
-    sampler: dict | None = None            # object_views sampler overrides (spatial_env.views.SamplerConfig)
+    sampler: dict | None = None            # object_views sampler overrides (spatial_env.frames.object_views.SamplerConfig)
 
     def __post_init__(self) -> None:
         super().__post_init__()
