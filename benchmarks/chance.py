@@ -1,6 +1,6 @@
 """Chance rows: scripted baselines (random, prior, copy-last, a constant answer) and the oracle on every env.
 
-Usage: python benchmarks/chance.py [--episodes 200] [--num-views 1,2,5,10] [--seed 0] [--family rep2d]
+Usage: python benchmarks/chance.py [--episodes 200] [--num-views 1,2,5,10] [--seed 0] [--family rep2d] [--resolution N] [--scenes A,B]
 Prints a markdown table of the mean metric per agent and number of views (SPAR-7M Table 4's
 "chance level" rows; Rep2D-BEAT Table 6's shape). Env ids come from the registry. First use builds
 the default scenes' frame banks.
@@ -26,7 +26,12 @@ def main() -> None:
     p.add_argument("--num-views", default="1,2,5,10")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--family", default="rep2d")
+    p.add_argument("--resolution", type=int, default=None, help="image side (default: the env's)")
+    p.add_argument("--scenes", default=None, help="comma-separated scene specs (default: the embedded set)")
     args = p.parse_args()
+    env_kwargs = {} if args.resolution is None else {"resolution": args.resolution}
+    if args.scenes:
+        env_kwargs["scenes"] = args.scenes.split(",")
     views = [int(v) for v in args.num_views.split(",")]
     print("| env (metric) | agent | " + " | ".join(f"{v} view{'s' * (v > 1)}" for v in views) + " | parse failures |")
     print("|---|---|" + "---|" * (len(views) + 1))
@@ -40,7 +45,7 @@ def main() -> None:
             agents.append((f"constant {CONSTANTS[task.name]}", lambda t=task: PriorAgent(t.name, CONSTANTS[t.name])))
         for k, (name, make) in enumerate(agents):
             res = spatial_env.evaluate(env_id, make(), episodes=args.episodes, seed=args.seed, num_views=views,
-                                       progress=False)
+                                       progress=False, **env_kwargs)
             rows = {r["num_views"]: r for r in res.summary() if r["group"] == "views"}
             fails = max(r["parse_failure_rate"] for r in rows.values())
             label = f"{env_id.removesuffix('-v0')} ({metric})" if k == 0 else ""
