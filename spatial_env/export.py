@@ -23,12 +23,12 @@ import numpy as np
 QUESTIONS_FILE = "questions.jsonl"
 
 
-def _plain(value: Any) -> Any:
-    """Episode metadata as JSON values (tuples and numpy values become lists and numbers)."""
+def json_value(value: Any) -> Any:
+    """``value`` as JSON values (tuples and numpy arrays become lists, numpy scalars numbers)."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): json_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [json_value(v) for v in value]
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):
@@ -91,7 +91,7 @@ def _episode_records(env, env_id: str, task, k: int, seed: int, root: Path, draw
                   "question_type": info["question_type"], "episode": k, "question": q, "seed": seed,
                   "scene_id": info["scene_id"], "episode_id": info["episode_id"], "prompt": obs["prompt"],
                   "images": names, "choices": info.get("choices"), "answer": info["answer"],
-                  "target": _plain(info["target"]), "geometry": _plain(episode.meta)}
+                  "target": json_value(info["target"]), "geometry": json_value(episode.meta)}
         if drawn and task.draw is not None:
             record["drawn"] = f"images/{k:06d}-{q}-drawn.png"
             sheet = task.draw(episode, None)

@@ -39,21 +39,10 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from ..export import json_value
+
 # Keywords of ``gym.make`` that do not change the questions (everything else is a scene list or a task option).
 _NEUTRAL_ENV_KWARGS = ("cache_dir", "progress", "renderer", "max_prompt_length")
-
-
-def _plain(value: Any) -> Any:
-    """``value`` as JSON types (numpy arrays and scalars become lists and numbers, tuples become lists)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def user_message(prompt: str, num_images: int) -> dict:
@@ -122,7 +111,7 @@ def _episode_rows(env, env_id: str, seed: int, k: int, limit: int, sft: bool, sy
             "prompt": prompt,
             "images": [Image.fromarray(np.ascontiguousarray(img)) for img in obs["images"]],
             "answer": episode.answer,
-            "target": json.dumps(_plain(episode.target), sort_keys=True),
+            "target": json.dumps(json_value(episode.target), sort_keys=True),
             "choices": None if episode.choices is None else [str(c) for c in episode.choices],
             "task": task.name, "task_options": options_json, "env_id": env_id, "family": task.family,
             "question_type": episode.question_type, "scene_id": episode.scene_id,
@@ -141,7 +130,7 @@ def _generate(shards: list, config: dict) -> Iterator[dict]:
     env = _make_env(config["env_id"], config["env_kwargs"])
     try:
         qpe = env.unwrapped.questions_per_episode
-        options_json = json.dumps(_plain(env.unwrapped.options.to_dict()), sort_keys=True)
+        options_json = json.dumps(json_value(env.unwrapped.options.to_dict()), sort_keys=True)
         for start, stop in shards:
             for k in range(start, stop):
                 limit = config["num_questions"] - k * qpe

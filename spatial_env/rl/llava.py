@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from ..export import fresh_directory
 
 IMAGE_TOKEN = "<image>"
 _ROLES = {"user": "human", "assistant": "gpt", "system": "system"}
@@ -70,11 +70,7 @@ def export_llava(dataset, out: str | os.PathLike, *, overwrite: bool = False, fi
     The directory is filled in a temporary sibling and renamed into place; a non-empty ``out`` is refused
     unless ``overwrite``."""
     out = Path(out)
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise ValueError(f"{out} is not empty; choose another directory or pass overwrite=True")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with fresh_directory(out, overwrite) as tmp:
         (tmp / "images").mkdir()
         with open(tmp / filename, "w") as f:
             f.write("[")
@@ -85,13 +81,4 @@ def export_llava(dataset, out: str | os.PathLike, *, overwrite: bool = False, fi
                     image.convert("RGB").save(tmp / paths[-1])
                 f.write(("," if i else "") + "\n" + json.dumps(llava_record(row, paths, i)))
             f.write("\n]\n")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; an export is for sharing
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out / filename
