@@ -531,7 +531,7 @@ def _play_batch(env, agent, batch: list[_Episode], ctx: _Context) -> None:
 
     One env serves the whole batch: before stepping an episode the env is reset to it with its seed and
     its earlier answers are replayed (envs are deterministic given the seed and the answers), so a batch
-    costs one env and its view banks, not ``batch_size`` of them.
+    costs one env and its frame banks, not ``batch_size`` of them.
     """
     current = None  # (k, number of answers) the env is positioned at
     for ep in batch:

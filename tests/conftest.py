@@ -1,4 +1,4 @@
-"""Shared fixtures: a small furnished room built in code, and a session cache for its view banks."""
+"""Shared fixtures: a small furnished room built in code, and a session cache for its frame banks."""
 
 from __future__ import annotations
 
