@@ -79,8 +79,11 @@ class BaseAgent:
 
 
 def observation_images(observation: dict) -> list[np.ndarray]:
-    """The observation's images as a list of uint8 (H, W, 3) arrays, in order."""
+    """The observation's images as a list of uint8 (H, W, 3) arrays, in order (without the padding
+    of an env that mixes tasks with different image counts)."""
     images = observation["images"]
+    if observation.get("num_images") is not None:
+        images = images[:int(observation["num_images"])]
     if isinstance(images, np.ndarray) and images.ndim == 3:
         images = images[None]
     out = [np.asarray(img, dtype=np.uint8) for img in images]

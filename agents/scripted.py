@@ -8,6 +8,9 @@ from typing import Any
 import numpy as np
 
 from .base import BaseAgent, task_of
+from spatial_env.env import next_question_info
+from spatial_env.tasks import get_task
+
 from .formats import answer_format, most_frequent, targets_and_answers
 
 FIT_STREAM = 1  # fit episodes use their own seed stream, so they never coincide with evaluation episodes
@@ -19,10 +22,12 @@ def fit_seed(seed: int, k: int) -> int:
 
 
 class RandomAgent(BaseAgent):
-    """A valid random answer in the task's format (uniform box, percentage or position), seeded.
+    """A valid random answer in the task's format (uniform box, percentage, position, option...), seeded.
 
     The random stream of each answer is seeded by ``seed`` and a hash of the observation, so answers do not
-    depend on call order or batching, and a resumed run answers exactly as an uninterrupted one.
+    depend on call order or batching, and a resumed run answers exactly as an uninterrupted one. In an env
+    that mixes tasks (``SPAR-Bench-v0``) each answer takes the format of the question's own task, read from
+    ``info["task"]`` (what the prompt tells a reader anyway); the harness passes ``info`` for that.
 
     Args:
         task: an env id (``"Rep2D-Bbox-v0"``), an env, or a task family name (``"rep2d_bbox"``).
@@ -31,7 +36,8 @@ class RandomAgent(BaseAgent):
 
     def __init__(self, task: Any, seed: int = 0):
         self.task = task_of(task)
-        self.format = answer_format(self.task)
+        self.format = _own_format(self.task)
+        self.needs_info = self.format is None
         self.seed = int(seed)
 
     def act(self, observation: dict, info: dict | None = None) -> str:
@@ -39,10 +45,29 @@ class RandomAgent(BaseAgent):
         digest = hashlib.blake2b(observation["prompt"].encode(), digest_size=8)
         digest.update(np.ascontiguousarray(observation["images"]).tobytes())
         rng = np.random.default_rng([self.seed, int.from_bytes(digest.digest(), "little")])
-        return self.format.random(rng)
+        return _format_for(self.format, self.task, info).random(rng)
 
     def __repr__(self) -> str:
         return f"RandomAgent(task={self.task!r}, seed={self.seed})"
+
+
+def _own_format(task: str):
+    """The task's answer format, or None for a mixing task whose questions each carry their own."""
+    try:
+        return answer_format(task)
+    except KeyError:
+        if get_task(task).answers is None and get_task(task).images is not None:
+            return None
+        raise
+
+
+def _format_for(fmt, task: str, info: dict | None):
+    """The format to answer in: the agent's task's, else the question's own task's (``info["task"]``)."""
+    if fmt is not None:
+        return fmt
+    if not info or not info.get("task"):
+        raise ValueError(f"task {task!r} mixes tasks: act(observation, info=info) with the question's info['task']")
+    return answer_format(info["task"])
 
 
 class PriorAgent(BaseAgent):
@@ -51,7 +76,8 @@ class PriorAgent(BaseAgent):
     This is the "chance level (frequency)" row of the seed papers. Call :meth:`fit` with a training env
     (ideally other scenes than the evaluation's) or :meth:`fit_infos` with ``info`` dicts first; the
     harness calls ``fit`` itself when the agent is not fitted yet. Tasks without a known numeric format
-    get the most frequent reference answer.
+    get the most frequent reference answer. In an env mixing tasks the prior is fitted per task and each
+    question gets its own task's (``info["task"]``, passed by the harness).
     """
 
     needs_fit = True
@@ -59,21 +85,32 @@ class PriorAgent(BaseAgent):
     def __init__(self, task: Any = None, answer: str | None = None):
         self.task = task_of(task) if task is not None else None
         self.answer = answer
+        self.answers: dict[str, str] = {}
         self.needs_fit = answer is None
+        self.needs_info = False
 
     def fit_infos(self, infos: list[dict]) -> "PriorAgent":
         """Set the prior from env ``info`` dicts (their ``task``, ``target`` and ``answer``)."""
         if not infos:
             raise ValueError("PriorAgent.fit needs at least one training question")
+        by_task: dict[str, list[dict]] = {}
+        for info in infos:
+            by_task.setdefault(info["task"], []).append(info)
+        self.answers = {task: self._prior(task, group) for task, group in by_task.items()}
         self.task = self.task or infos[0]["task"]
-        targets, answers = targets_and_answers(infos)
-        try:
-            prior = answer_format(self.task).prior
-        except KeyError:
-            prior = None
-        self.answer = prior(targets) if prior is not None else most_frequent(answers)
+        self.needs_info = len(by_task) > 1
+        self.answer = self.answers[infos[0]["task"]] if len(by_task) == 1 else None
         self.needs_fit = False
         return self
+
+    @staticmethod
+    def _prior(task: str, infos: list[dict]) -> str:
+        targets, answers = targets_and_answers(infos)
+        try:
+            prior = answer_format(task).prior
+        except KeyError:
+            prior = None
+        return prior(targets) if prior is not None else most_frequent(answers)
 
     def fit(self, env, episodes: int = 200, seed: int = 0) -> "PriorAgent":
         """Run ``episodes`` training episodes of ``env`` (answering the reference) and fit the prior."""
@@ -85,15 +122,20 @@ class PriorAgent(BaseAgent):
             while not terminated:
                 _, _, terminated, _, step_info = env.step(infos[-1]["answer"])
                 if not terminated:
-                    infos.append({**step_info, "target": step_info["next_target"],
-                                  "answer": step_info["next_answer"]})
+                    infos.append(next_question_info(step_info))
         return self.fit_infos(infos)
 
     def act(self, observation: dict, info: dict | None = None) -> str:
-        """The fitted prior answer."""
-        if self.answer is None:
+        """The fitted prior answer (of the question's task, in an env mixing tasks)."""
+        if self.answer is not None:
+            return self.answer
+        if not self.answers:
             raise RuntimeError("PriorAgent is not fitted: call fit(env) or fit_infos(infos) first")
-        return self.answer
+        task = (info or {}).get("task")
+        if task not in self.answers:
+            # A task never seen in fitting: the most common prior answer is the best guess left.
+            return most_frequent(list(self.answers.values()))
+        return self.answers[task]
 
     def __repr__(self) -> str:
         return f"PriorAgent(task={self.task!r}, answer={self.answer!r})"

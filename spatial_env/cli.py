@@ -337,6 +337,10 @@ def run_eval(args) -> int:
         if len(env_ids) > 1:
             print(f"\n== {env_id} ==")
         print(results.table(scenes=not args.no_scenes))
+        from .tasks import family_of
+
+        if len({r.get("question_type") for r in results.records}) > 1 and family_of(env_id).groups:
+            print("\n" + results.benchmark_table())  # laid out as the paper's table (SPAR Table 4, MultiSPA Table 2)
         failed = sum(1 for r in results.records if r.get("error"))
         if failed:
             print(f"\n{failed} question(s) got no answer from the agent (recorded with the worst score; "

@@ -26,7 +26,10 @@ class SpatialEnv(gym.Env):
 
     ## Observation
     ``{"images": uint8 (N, H, W, 3), "prompt": str}`` with N fixed per env (the task's
-    ``images_per_question``). Ground truth is in ``info`` only.
+    ``images_per_question``; an env mixing tasks with different counts pads with black images to
+    the most and adds ``"num_images"``, the number of real ones, first); H x W is the frames' size
+    (``resolution`` square for rendered frames, the photos' size for captured ones, which must agree
+    over the env's scenes). Ground truth is in ``info`` only.
 
     ## Action
     The answer text.
@@ -49,7 +52,7 @@ class SpatialEnv(gym.Env):
     ## info
     ``task``, ``family``, ``metric`` (the task that scores this question), ``question_type``, ``scene_id``, ``episode_id``, ``question_index``,
     ``target``, ``answer``, ``choices`` (multiple choice) and after a step ``prediction``,
-    ``parse_ok``, ``parse_error``, ``metrics``; non-final steps add ``next_*`` for the next question.
+    ``parse_ok``, ``parse_error``, ``metrics``; non-final steps add the next question's info as ``next_*``.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 1}
@@ -72,17 +75,35 @@ class SpatialEnv(gym.Env):
         self.questions_per_episode = self.options.questions_per_episode
         self.cache_dir, self.renderer, self.progress = cache_dir, renderer, progress
         self.render_mode = render_mode
-        r = self.options.resolution
-        self.observation_space = spaces.Dict({
-            "images": spaces.Box(0, 255, (self.options.images_per_question, r, r, 3), np.uint8),
-            "prompt": spaces.Text(max_length=max_prompt_length, charset=string.printable),
-        })
+        height, width = self._image_size()
+        counts = self.task.image_counts(self.options)
+        self.num_images = max(counts)
+        spaces_ = {"images": spaces.Box(0, 255, (self.num_images, height, width, 3), np.uint8),
+                   "prompt": spaces.Text(max_length=max_prompt_length, charset=string.printable)}
+        # Mixed tasks show different numbers of images: pad to the most and say how many are real.
+        self._padded = len(set(counts)) > 1
+        if self._padded:
+            spaces_["num_images"] = spaces.Discrete(self.num_images + 1)
+        self.observation_space = spaces.Dict(spaces_)
         self.action_space = spaces.Text(max_length=max_prompt_length, charset=string.printable)
         self._banks: dict[int, FrameBank] = {}
         self._episode: Episode | None = None
         self._question = 0
         self._done = False
         self._scene_index = 0
+
+    def _image_size(self) -> tuple[int, int]:
+        """(height, width) of every scene's frames (captured photos: read from the files; must agree)."""
+        first = None
+        for spec in self.scenes:
+            size = self.frame_spec.image_size(spec)
+            if first is None:
+                first = (spec, size)
+            elif size != first[1]:
+                raise ValueError(f"scenes {_scene_name(first[0])!r} and {_scene_name(spec)!r} have frames of different "
+                                 f"sizes ({first[1][1]}x{first[1][0]} and {size[1]}x{size[0]} pixels, width x height); "
+                                 f"an env's observations have one size")
+        return first[1]
 
     # -- banks ---------------------------------------------------------------------------------------
     def bank(self, scene_index: int) -> FrameBank:
@@ -127,16 +148,14 @@ class SpatialEnv(gym.Env):
         episode = self._episode
         judged = self._scorer(episode).judge(action, episode.target, self.options)
         info = self._question_info()
-        info.update(prediction=_jsonable(judged.prediction) if judged.parse_ok else None, parse_ok=judged.parse_ok,
+        info.update(prediction=_info_prediction(judged.prediction) if judged.parse_ok else None, parse_ok=judged.parse_ok,
                     parse_error=None if judged.parse_ok else judged.prediction.reason, metrics=dict(judged.metrics))
         self._question += 1
         terminated = self._done = self._question >= self.questions_per_episode
         if not terminated:
             self._episode = self._sample()
-            info.update(next_target=copy.deepcopy(self._episode.target), next_answer=self._episode.answer,
-                        next_episode_id=self._episode.episode_id, next_question_type=self._episode.question_type)
-            if self._episode.choices is not None:
-                info["next_choices"] = list(self._episode.choices)
+            # The next question's info under next_* keys (its task, target, answer, ... as reset gives them).
+            info.update({f"next_{k}": v for k, v in self._question_info().items()})
         return self._observation(), judged.reward, terminated, False, info
 
     def render(self):
@@ -162,7 +181,12 @@ class SpatialEnv(gym.Env):
 
     def _observation(self) -> dict[str, Any]:
         ep = self._episode
-        return {"images": np.stack(ep.images).astype(np.uint8, copy=False), "prompt": ep.prompt}
+        images = np.stack(ep.images).astype(np.uint8, copy=False)
+        if not self._padded:
+            return {"images": images, "prompt": ep.prompt}
+        padded = np.zeros(self.observation_space["images"].shape, np.uint8)
+        padded[:len(images)] = images
+        return {"images": padded, "prompt": ep.prompt, "num_images": len(images)}
 
     def _question_info(self) -> dict[str, Any]:
         ep = self._episode
@@ -174,6 +198,45 @@ class SpatialEnv(gym.Env):
         if ep.choices is not None:
             info["choices"] = list(ep.choices)
         return info
+
+
+def next_question_info(step_info: dict) -> dict:
+    """The info of the next question of a multi-question episode, from the step that revealed it
+    (its ``next_*`` keys, as ``reset`` would have given them)."""
+    return {**step_info, **{k[5:]: v for k, v in step_info.items() if k.startswith("next_")}}
+
+
+def shown_images(observation: dict) -> np.ndarray:
+    """The images an observation really shows: all of them, or the first ``num_images`` when an env
+    mixing tasks padded the stack."""
+    images = np.asarray(observation["images"])
+    n = observation.get("num_images")
+    return images if n is None else images[:int(n)]
+
+
+def _scene_name(spec) -> str:
+    """A scene spec as named in messages (a Scene by its id, anything else as given)."""
+    scene_id = getattr(spec, "scene_id", None)
+    return scene_id if isinstance(scene_id, str) else str(spec)
+
+
+class Number(float):
+    """A parsed scalar prediction in ``info``: a float that Gymnasium's vector envs collect into an
+    object array (they type a batch by its first value), so questions whose predictions are None
+    (failed), text or lists can share a batch with it."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return Number, (float(self),)
+
+
+def _info_prediction(value):
+    """A prediction for ``info``: plain values, scalars as :class:`Number`."""
+    value = _jsonable(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Number(value)
+    return value
 
 
 def _jsonable(value):

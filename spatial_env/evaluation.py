@@ -244,6 +244,30 @@ class Results:
                          f"{row['agent_s']:>8.3f}")
         return "\n".join(lines)
 
+    def benchmark_table(self) -> str:
+        """The summary laid out as the family's paper table (SPAR-Bench's Table 4, MultiSPA's Table 2):
+        a markdown row per number of views with the average over question types, then each summary
+        group's mean followed by its question types' means, all x100 as the papers print them."""
+        groups = _family_groups(self.config.get("env_id"))
+        if not groups:
+            raise ValueError(f"env {self.config.get('env_id')!r} has no summary groups to lay a table out by")
+        header = ["Avg."]
+        for name, members in groups.items():
+            header += [name, *members]
+        lines = ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
+        for nv in sorted({r["num_views"] for r in self.records}):
+            by_type = {}
+            for r in self.records:
+                if r["num_views"] == nv and r.get("question_type"):
+                    by_type.setdefault(r["question_type"], []).append(r["metrics"][_metric_name(r, self.metric)])
+            means = {k: 100 * float(np.mean(v)) for k, v in by_type.items()}
+            cells = [np.mean(list(means.values())) if means else math.nan]
+            for members in groups.values():
+                part = [means[m] for m in members if m in means]
+                cells += [np.mean(part) if part else math.nan, *(means.get(m, math.nan) for m in members)]
+            lines.append("| " + " | ".join("-" if math.isnan(c) else f"{c:.2f}" for c in cells) + " |")
+        return "\n".join(lines)
+
     def to_pandas(self):
         """One row per question (metrics flattened to ``metric.<name>`` columns); needs pandas."""
         try:
@@ -486,9 +510,9 @@ def _answers(agent: Any, observations: list[dict], infos: list[dict]) -> list[tu
 
 def _question_info(step_info: dict) -> dict:
     """The info of the next question of a multi-question episode, from the step that revealed it."""
-    return {**step_info, "target": step_info["next_target"], "answer": step_info["next_answer"],
-            "episode_id": step_info.get("next_episode_id", step_info.get("episode_id")),
-            "question_type": step_info.get("next_question_type", step_info.get("question_type"))}
+    from .env import next_question_info
+
+    return next_question_info(step_info)
 
 
 class _Episode:

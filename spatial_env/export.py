@@ -78,13 +78,14 @@ def _episode_records(env, env_id: str, task, k: int, seed: int, root: Path, draw
     import imageio.v3 as iio
 
     from .draw import contact_sheet
+    from .env import next_question_info, shown_images
 
     obs, info = env.reset(seed=seed)
     q, terminated = 0, False
     while not terminated:
         episode = env.unwrapped.episode
         names = []
-        for i, img in enumerate(obs["images"]):
+        for i, img in enumerate(shown_images(obs)):
             names.append(f"images/{k:06d}-{q}-{i}.png")
             iio.imwrite(root / names[-1], img)
         record = {"env_id": env_id, "task": info["task"], "family": task.family,
@@ -99,9 +100,7 @@ def _episode_records(env, env_id: str, task, k: int, seed: int, root: Path, draw
         yield record
         obs, _, terminated, _, step_info = env.step(info["answer"])
         if not terminated:
-            info = {**step_info, "target": step_info["next_target"], "answer": step_info["next_answer"],
-                    "episode_id": step_info["next_episode_id"], "question_type": step_info["next_question_type"],
-                    "choices": step_info.get("next_choices")}
+            info = next_question_info(step_info)
         q += 1
 
 

@@ -322,3 +322,117 @@ def _aggregation(name: str, groups, layout: str, duplicate_group: bool) -> dict:
                 "segmentsFile": f"scannet.{name}_vh_clean_2.0.010000.segs.json"}
     seg_groups = [{"id": str(i) if i == 2 else i, "segments": s, "label": lab} for i, (lab, s) in enumerate(groups)]
     return {"sceneId": f"scannet.{name}", "appId": "Aggregator.v1", "segGroups": seg_groups}
+
+
+# ---------------------------------------------------------------------------------------------
+# ScanNet scans of generated rooms, with captured frames (SensReader export layout)
+# ---------------------------------------------------------------------------------------------
+
+#: Photos of the captured fixture: file number -> (eye, target) in world metres. 2 nearly repeats 1
+#: (5 cm and about 3 degrees away, so pose subsampling drops it); 3's pose is written as -inf rows
+#: and 4's pose file is missing; 6's depth image has an occluder painted over one object; 10 sorts
+#: after 9 only numerically.
+CAPTURED_VIEWS = {
+    0: ((0.6, 0.6, 1.5), (2.5, 2.0, 0.5)),
+    1: ((4.4, 0.6, 1.5), (2.5, 2.0, 0.5)),
+    2: ((4.43, 0.64, 1.5), (2.45, 2.1, 0.55)),
+    3: ((2.5, 0.4, 1.2), (2.5, 2.0, 0.5)),
+    4: ((0.4, 2.0, 1.2), (2.5, 2.0, 0.5)),
+    5: ((4.4, 3.4, 1.5), (0.3, 3.0, 0.6)),
+    6: ((0.8, 1.0, 1.4), (2.5, 2.2, 0.4)),
+    7: ((2.5, 0.4, 1.6), (2.5, 3.5, 0.3)),
+    8: ((0.5, 3.6, 1.5), (4.5, 0.5, 0.5)),
+    9: ((2.5, 3.7, 1.2), (2.5, 0.5, 0.6)),
+    10: ((4.6, 2.0, 1.8), (0.2, 2.0, 0.3)),
+}
+CAPTURED_INVALID_POSE, CAPTURED_MISSING_POSE, CAPTURED_DUPLICATE, CAPTURED_OCCLUDED = 3, 4, 2, 6
+
+
+def scannet_from_scene(root: Path, scene, name: str = "scene0000_00", alignment=None) -> SceneFixture:
+    """Write a :class:`~spatial_env.scene.Scene` as a ScanNet scan (mesh with vertex colours, one
+    segment per object, v2 aggregation keeping the object ids, meta file with ``axisAlignment``); the
+    mesh is written in the original frame (``alignment`` inverted), so loading gives back the scene's
+    world coordinates."""
+    M = default_alignment() if alignment is None else np.asarray(alignment, float)
+    scan = root / name
+    scan.mkdir(parents=True, exist_ok=True)
+    world = np.asarray(scene.vertices, float)
+    vertex_object = np.full(len(world), -1, np.int64)
+    for k in range(3):
+        vertex_object[scene.faces[:, k]] = scene.face_object
+    for k in range(3):  # every face's corners must agree, or the loader's majority vote could differ
+        assert np.array_equal(vertex_object[scene.faces[:, k]], scene.face_object), "vertices shared by objects"
+    segs = np.where(vertex_object >= 0, vertex_object, 10**6)  # segment 10**6: no group claims it
+    raw = (world - M[:3, 3]) @ np.linalg.inv(M[:3, :3]).T
+    files = {
+        "mesh": write_ply(scan / f"{name}_vh_clean_2.ply", raw, scene.faces, colors=scene.colors, alpha=True),
+        "segs": scan / f"{name}_vh_clean_2.0.010000.segs.json",
+        "aggregation": scan / f"{name}.aggregation.json",
+        "meta": scan / f"{name}.txt",
+    }
+    files["segs"].write_text(json.dumps({"sceneId": name, "segIndices": segs.tolist()}))
+    groups = [{"id": oid, "objectId": oid, "segments": [oid], "label": o.category}
+              for oid, o in sorted(scene.objects.items())]
+    files["aggregation"].write_text(json.dumps({"sceneId": f"scannet.{name}", "appId": "Aggregator.v2",
+                                                "segGroups": groups,
+                                                "segmentsFile": f"scannet.{name}_vh_clean_2.0.010000.segs.json"}))
+    files["meta"].write_text("axisAlignment = " + " ".join(repr(float(x)) for x in M.ravel()) + "\nsceneType = Test\n")
+    expected = {oid: ExpectedObject(o.category, o.center, o.extents, o.rotation, world[np.unique(scene.faces[o.face_indices])],
+                                    len(o.face_indices)) for oid, o in scene.objects.items()}
+    return SceneFixture(scan, files, expected, world, len(scene.faces), {"alignment": M})
+
+
+def _write_matrix(path: Path, m) -> None:
+    """A 4x4 matrix as SensReader writes it (one row per line), with every digit kept."""
+    path.write_text("".join(" ".join(repr(float(v)) for v in row) + "\n" for row in np.asarray(m, float)))
+
+
+def write_captured_frames(scan: Path, out: Path | None = None, *, views: dict | None = None, size=(96, 72),
+                          depth_size=(64, 48), occlude: int | None = CAPTURED_OCCLUDED) -> dict:
+    """Render a loaded ScanNet scan at ``views`` and write them in SensReader's export layout into
+    ``out`` (default: the scan directory): JPEG photos at ``size`` (width, height), uint16 millimetre
+    depth PNGs at ``depth_size`` with their own intrinsics, poses in the scan's original frame. Returns
+    the truth: world cameras, the alignment, intrinsics, and (frame, object) of the painted occluder."""
+    import imageio.v3 as iio
+
+    from spatial_env.camera import Camera, intrinsics, look_at
+    from spatial_env.render import make_renderer
+    from spatial_env.scene import load_scene
+    from spatial_env.scene.scannet import read_axis_alignment, scannet_files
+
+    views = CAPTURED_VIEWS if views is None else views
+    out = Path(scan) if out is None else Path(out)
+    for sub in ("color", "depth", "pose", "intrinsic"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    scene = load_scene(scan)
+    renderer = make_renderer(scene)
+    A = read_axis_alignment(scannet_files(scan)["meta"])
+    (w, h), (dw, dh) = size, depth_size
+    K_color, K_depth = intrinsics(60.0, w, h), intrinsics(64.0, dw, dh)  # the depth camera sees a little wider
+    K_color[1, 1] *= 1.01  # pixels not quite square, as calibrated cameras' are not
+    for name, K in (("intrinsic_color.txt", K_color), ("intrinsic_depth.txt", K_depth)):
+        K4 = np.eye(4)
+        K4[:3, :3] = K
+        _write_matrix(out / "intrinsic" / name, K4)
+    cameras, occluded = {}, None
+    for n, (eye, target) in views.items():
+        pose = look_at(eye, target)
+        cam = Camera(K_color, pose, w, h)
+        photo = renderer.render(cam)
+        iio.imwrite(out / "color" / f"{n}.jpg", photo.rgb, extension=".jpg", quality=90)
+        depth_frame = renderer.render(Camera(K_depth, pose, dw, dh))
+        depth = depth_frame.depth.copy()
+        if n == occlude:
+            # Paint "a person" in front of the biggest piece of furniture the photo shows.
+            counts = {o: int((photo.instance == o).sum()) for o in scene.object_ids()}
+            occluded = max(counts, key=counts.get)
+            hit = depth_frame.instance == occluded
+            depth[hit] *= 0.5
+        iio.imwrite(out / "depth" / f"{n}.png", np.round(depth * 1000.0).astype(np.uint16))
+        if n == CAPTURED_INVALID_POSE:
+            (out / "pose" / f"{n}.txt").write_text("-inf -inf -inf -inf\n" * 4)
+        elif n != CAPTURED_MISSING_POSE:
+            _write_matrix(out / "pose" / f"{n}.txt", np.linalg.inv(A) @ pose)
+            cameras[n] = cam
+    return {"root": out, "cameras": cameras, "alignment": A, "K_color": K_color, "K_depth": K_depth,
+            "occluded": (occlude, occluded), "size": (w, h)}

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import spatial_env  # noqa: F401
 from conftest import make_test_room
-from spatial_env.tasks import env_specs, families, family_of
+from spatial_env.tasks import env_specs, families, family_of, get_task
 
 
 def _cases() -> list[tuple[str, dict]]:
@@ -61,11 +61,11 @@ def test_same_seed_same_episode(env_id, kwargs, bank_cache):
 @pytest.mark.parametrize("env_id,kwargs", CASES, ids=IDS)
 def test_oracle_scores_the_maximum(env_id, kwargs, bank_cache):
     env = make(env_id, bank_cache, **kwargs)
-    best = env.unwrapped.task.best_reward
     for seed in range(5):
         _, info = env.reset(seed=seed)
         answer, terminated = info["answer"], False
         while not terminated:
+            best = get_task(info["task"]).best_reward  # the question's own task (an env may mix tasks)
             _, reward, terminated, _, info = env.step(answer)
             assert info["parse_ok"], info
             assert reward == pytest.approx(best, abs=1e-12), info
@@ -78,7 +78,7 @@ def test_garbage_scores_the_worst_and_is_counted(env_id, kwargs, bank_cache):
     _, info = env.reset(seed=3)
     _, reward, _, _, info = env.step("I cannot tell from these images.")
     assert info["parse_ok"] is False and info["prediction"] is None and info["parse_error"]
-    metric = env.unwrapped.task.metric
+    metric = get_task(info["task"]).metric
     worst = metric.worst_value(info["target"])
     assert reward == metric.reward(worst) and info["metrics"][metric.name] == worst
     assert metric.better(metric.best, worst)
@@ -114,6 +114,10 @@ def test_vector_envs_step(env_id, vector, bank_cache):
         np.testing.assert_allclose(rewards, best, atol=1e-12)
         obs, rewards, terminated, _, infos = envs.step(["?"] * 4)  # the autoreset step
         assert obs["images"].shape == (4, *shape) and not terminated.any()
+        # A batch mixing parsed and failed answers (predictions of different types) collects.
+        answers = list(infos["answer"])
+        obs, rewards, terminated, _, infos = envs.step([answers[0], "?", answers[2], "?"])
+        assert list(infos["parse_ok"]) == [True, False, True, False]
     finally:
         envs.close()
 
@@ -124,7 +128,10 @@ def test_info_names_the_question(env_id, kwargs, bank_cache):
     _, info = env.reset(seed=2)
     assert info["family"] == env.unwrapped.task.family and isinstance(info["question_type"], str)
     if "choices" in info:
-        assert len(set(info["choices"])) == len(info["choices"]) and info["answer"] in info["choices"]
+        # The options in order; the reference answer is one of them or its letter (A, B, ...).
+        letters = [chr(65 + i) for i in range(len(info["choices"]))]
+        assert len(set(info["choices"])) == len(info["choices"])
+        assert info["answer"] in info["choices"] or info["answer"] in letters
     _, _, terminated, _, info = env.step(info["answer"])
     while not terminated:
         _, _, terminated, _, info = env.step(info["next_answer"])

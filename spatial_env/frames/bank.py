@@ -7,8 +7,13 @@ temporary directory and renamed into place, so concurrent builders never leave a
 and opened lazily: images are decoded on first use into one byte-bounded cache per process.
 
 The cache directory name is the scene's identity (the path, size and modification time of every file
-its loader reads) plus a hash of everything that changes pixels or annotations: the sampler and its
-config, the renderer, the bank format and the package version.
+its loader reads, and of the files a sampler reads beside it, such as captured photos and poses) plus
+a hash of everything that changes pixels or annotations: the sampler and its config, the renderer,
+the bank format and the package version.
+
+Frames need not be square: captured photos keep their own size (``FrameBank.width`` x ``height``;
+``resolution`` is the width), and the index records per frame the file its image came from
+(``source_frames``) and the objects whose annotation the sampler had dropped (``excluded_objects``).
 
 Banks are checked when opened (index, image files and their sizes); a damaged one is rebuilt and swapped
 in atomically. Build directories are created with the umask's permissions, so a team can share a cache;
@@ -44,7 +49,8 @@ from .annotate import FrameAnnotator, ObjectAnnotation, amodal_item
 from .samplers import get_sampler
 
 #: Bump when the bank layout or what samplers store changes; old caches are then ignored.
-BANK_FORMAT = 2
+#: 3: ``image_size``, ``source_frames``, ``excluded_objects`` and ``sampler_counts`` in the index.
+BANK_FORMAT = 3
 
 #: A temporary build directory older than this is an orphan whatever its owner (seconds).
 ORPHAN_AGE = 24 * 3600
@@ -72,6 +78,19 @@ class FrameSpec:
         payload = json.dumps([self.sampler, self.make().to_dict(), renderer, BANK_FORMAT, __version__],
                              sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:10]
+
+    def source_files(self, scene_spec: Any) -> list[Path]:
+        """Files the sampler reads beside the scene's own (captured photos and poses), or none."""
+        sampler = self.make()
+        return list(sampler.source_files(scene_spec)) if hasattr(sampler, "source_files") else []
+
+    def image_size(self, scene_spec: Any) -> tuple[int, int]:
+        """(height, width) of the frames the sampler makes for a scene spec (rendered: ``resolution`` square)."""
+        sampler = self.make()
+        if hasattr(sampler, "image_size"):
+            return tuple(int(v) for v in sampler.image_size(scene_spec))
+        r = int(sampler.config.resolution)
+        return r, r
 
 
 @dataclass(frozen=True)
@@ -146,6 +165,16 @@ class FrameBank:
         self.objects: dict[int, dict] = {int(o["id"]): o for o in index["objects"]}
         self.bounds = np.asarray(index["bounds"], float)
         self.resolution = int(index["resolution"])
+        #: Frame size in pixels; captured photos need not be square (``resolution`` is then the width).
+        self.width, self.height = (int(v) for v in index.get("image_size") or (self.resolution, self.resolution))
+        #: Per frame, the file its image came from (relative to the frames folder), or None when rendered.
+        self.source_frames: list[str | None] = list(index.get("source_frames") or [None] * len(self.frames))
+        #: Per frame, the ids of the objects whose annotation the sampler dropped (e.g. hidden in the depth image).
+        self.excluded_objects: list[list[int]] = [list(map(int, e)) for e in
+                                                  index.get("excluded_objects") or [[]] * len(self.frames)]
+        if len(self.source_frames) != len(self.frames) or len(self.excluded_objects) != len(self.frames):
+            raise ValueError(f"{len(self.frames)} frames but {len(self.source_frames)} source_frames and "
+                             f"{len(self.excluded_objects)} excluded_objects entries")
         self._scene_spec, self._renderer_name = scene, renderer
         self._renderer = self._annotator = None
         self._amodal: dict[tuple[int, int], tuple] = {}
@@ -233,12 +262,16 @@ class FrameBank:
             self._annotator = FrameAnnotator(self.scene)
         return self._renderer, self._annotator
 
-    def render(self, camera: Camera, amodal: tuple[int, ...] = ()) -> tuple[Frame, dict[int, ObjectAnnotation]]:
+    def render(self, camera: Camera, amodal: tuple[int, ...] = (),
+               object_transforms: dict[int, np.ndarray] | None = None) -> tuple[Frame, dict[int, ObjectAnnotation]]:
         """Render and annotate any camera (a view placed on demand); ``amodal`` objects also get their
-        amodal items. Nothing is stored."""
+        amodal items. ``object_transforms`` (object id -> 4x4 rigid world transform) moves those objects
+        for this render only: pixels, depth and ids show them moved, but the annotations' boxes and
+        vertex fractions are the static scene's. Nothing is stored."""
         renderer, annotator = self._tools()
-        frame = renderer.render(camera)
-        items = {oid: amodal_item(renderer.render(camera, only_objects=[oid]).instance, oid) for oid in amodal}
+        frame = renderer.render(camera, object_transforms=object_transforms)
+        items = {oid: amodal_item(renderer.render(camera, only_objects=[oid], object_transforms=object_transforms)
+                                  .instance, oid) for oid in amodal}
         return frame, annotator.annotate(camera, frame.depth, frame.instance, items)
 
     def amodal(self, index: int, object_id: int) -> ObjectAnnotation | None:
@@ -298,8 +331,11 @@ class FrameBank:
 
     @classmethod
     def build(cls, scene: Scene, out: str | os.PathLike, spec: FrameSpec, *, renderer: str = "auto",
-              progress: bool = True, identity: str | None = None) -> "FrameBank":
-        """Sample, render and annotate ``scene``'s frames into directory ``out`` (atomically)."""
+              progress: bool = True, identity: str | None = None, scene_spec: Any = None) -> "FrameBank":
+        """Sample, render and annotate ``scene``'s frames into directory ``out`` (atomically).
+
+        ``scene_spec`` is the path ``scene`` was loaded from, for samplers that read files beside it
+        (captured frames)."""
         from ..render import make_renderer
 
         out = Path(out)
@@ -320,21 +356,32 @@ class FrameBank:
             annotator = FrameAnnotator(scene)
             (tmp / "rgb").mkdir()
             (tmp / "maps").mkdir()
-            frames = []
-            for shot in sampler.shots(scene, r, progress=progress):
+            frames, sources, excluded = [], [], []
+            # Samplers reading files beside the scene (they list them in source_files) need its path.
+            extra = {"scene_spec": scene_spec} if hasattr(sampler, "source_files") else {}
+            for shot in sampler.shots(scene, r, progress=progress, **extra):
                 k = len(frames)
                 f = shot.frame
                 objects = annotator.annotate(shot.camera, f.depth, f.instance, shot.amodal)
+                dropped = sorted(o for o in objects if o in shot.exclude)
+                for o in dropped:
+                    del objects[o]
                 frames.append(FrameRecord(k, shot.camera, shot.target, shot.role, objects))
+                sources.append(shot.source)
+                excluded.append(dropped)
                 iio.imwrite(tmp / "rgb" / f"{k:05d}.png", f.rgb)
                 depth_mm = np.minimum(np.round(f.depth * 1000.0), 65535).astype(np.uint16)
                 np.savez_compressed(tmp / "maps" / f"{k:05d}.npz", depth_mm=depth_mm, instance=f.instance)
             seen = sorted({o for f in frames for o in f.objects} | {f.target for f in frames if f.target is not None})
+            # Captured samplers have no resolution: their frames keep the photos' size.
+            resolution = getattr(sampler.config, "resolution", None)
+            size = ((frames[0].camera.width, frames[0].camera.height) if frames
+                    else (int(resolution or 0), int(resolution or 0)))
             index = {
                 "format": BANK_FORMAT, "spatial_env": __version__, "scene_id": scene.scene_id,
                 "scene_hash": scene.content_hash, "identity": identity or scene_identity(scene),
                 "source": scene.source, "renderer": r.backend, "sampler": spec.sampler,
-                "config": sampler.to_dict(), "resolution": int(sampler.config.resolution),
+                "config": sampler.to_dict(), "resolution": int(resolution or size[0]), "image_size": list(size),
                 "floor_height": scene.floor_height, "bounds": scene.bounds.tolist(),
                 "objects": [{"id": o, "category": scene.objects[o].category,
                              "center": scene.objects[o].center.tolist(), "extents": scene.objects[o].extents.tolist(),
@@ -342,6 +389,9 @@ class FrameBank:
                              "model": scene.objects[o].attributes.get("model")} for o in seen],
                 "relations": [list(r_) for r_ in scene.relations],
                 "skipped_objects": list(getattr(sampler, "skipped", [])),
+                "sampler_counts": dict(getattr(sampler, "counts", {})),
+                "source_frames": sources,
+                "excluded_objects": excluded,
                 "frames": [f.to_json() for f in frames],
             }
             (tmp / "index.json").write_text(json.dumps(index))
@@ -435,27 +485,34 @@ def _is_terminal() -> bool:
         return False
 
 
-def scene_identity(spec) -> str:
+def scene_identity(spec, source_files=()) -> str:
     """A cheap cache identity for a scene spec (a Scene, a ``procedural:`` name or a path) that does not
     need the scene loaded: content hash, generator version, or the path, size and modification time of
-    every file the loader reads (:func:`spatial_env.scene.loaders.scene_files`)."""
+    every file the loader reads (:func:`spatial_env.scene.loaders.scene_files`); ``source_files`` (files a
+    sampler reads beside the scene, :meth:`FrameSpec.source_files`) add a hash of theirs."""
+    extra = f"-{_files_hash(source_files, '')[:10]}" if source_files else ""
     if isinstance(spec, Scene):
-        return f"{spec.scene_id}-{spec.content_hash}"
+        return f"{spec.scene_id}-{spec.content_hash}{extra}"
     text = str(spec)
     if text.startswith("procedural:"):
         from ..scene import procedural
-        return f"{text.split(':', 1)[1]}-gen{procedural.GENERATOR_VERSION}"
+        return f"{text.split(':', 1)[1]}-gen{procedural.GENERATOR_VERSION}{extra}"
     from ..scene.loaders import scene_files
 
     directory, files = scene_files(text)
-    h = hashlib.sha256(str(directory).encode())
-    for p in sorted(set(files)):
+    return f"{directory.name}-{_files_hash(files, str(directory))[:12]}{extra}"
+
+
+def _files_hash(files, salt: str) -> str:
+    """SHA-256 of the path, size and modification time of each file (absent ones marked as such)."""
+    h = hashlib.sha256(salt.encode())
+    for p in sorted({Path(f) for f in files}):
         try:
             st = p.stat()
             h.update(f"{p}:{st.st_size}:{st.st_mtime_ns}\n".encode())
         except FileNotFoundError:
             h.update(f"{p}:absent\n".encode())
-    return f"{directory.name}-{h.hexdigest()[:12]}"
+    return h.hexdigest()
 
 
 def default_cache_dir() -> Path:
@@ -472,7 +529,7 @@ def load_bank(scene, spec: FrameSpec, *, cache_dir: str | os.PathLike | None = N
     from ..render import resolve_backend
 
     backend = resolve_backend(renderer)
-    identity = scene_identity(scene)
+    identity = scene_identity(scene, spec.source_files(scene))
     root = Path(cache_dir or default_cache_dir()) / "banks"
     path = root / f"{identity}-{spec.key(backend)}"
     if root not in _SWEPT:  # once per process and cache: a listing, cheap, but not per scene
@@ -487,11 +544,13 @@ def load_bank(scene, spec: FrameSpec, *, cache_dir: str | os.PathLike | None = N
 
     loaded = scene if isinstance(scene, Scene) else load_scene(scene)
     if not progress or _is_terminal():
-        return FrameBank.build(loaded, path, spec, renderer=backend, progress=progress, identity=identity)
+        return FrameBank.build(loaded, path, spec, renderer=backend, progress=progress, identity=identity,
+                               scene_spec=scene)
     # Not a terminal (a log file, a pipe): two plain lines instead of nested bars' escape codes.
     print(f"building frame bank {path.name} ({spec.sampler} frames of {loaded.scene_id})", file=sys.stderr, flush=True)
     start = time.monotonic()
-    bank = FrameBank.build(loaded, path, spec, renderer=backend, progress=False, identity=identity)
+    bank = FrameBank.build(loaded, path, spec, renderer=backend, progress=False, identity=identity,
+                           scene_spec=scene)
     print(f"built frame bank {path.name}: {len(bank)} frames in {time.monotonic() - start:.0f} s", file=sys.stderr,
           flush=True)
     return bank

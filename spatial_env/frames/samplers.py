@@ -10,7 +10,14 @@ The bank annotates every shot (:mod:`spatial_env.frames.annotate`) and stores it
                     :mod:`spatial_env.frames.object_views`
 ``walkthrough``     an eye-height walk through the room's walkable floor, turning as a person
                     scanning the room would; frames overlap like a video's, as in ScanNet scans
+``captured``        a ScanNet scan's real posed photos (SensReader export), subsampled by pose, with
+                    the mesh rendered at each photo's pose; :mod:`spatial_env.frames.captured`
 ==================  =============================================================================
+
+A sampler whose frames come from files beside the scene (``captured``) also has
+``source_files(scene_spec) -> list[Path]`` (they join the bank's cache key) and its ``shots`` takes
+``scene_spec=`` (the path the scene was loaded from). ``image_size(scene_spec) -> (height, width)``
+says how large the frames are; rendered samplers' frames are ``resolution`` square.
 
 Renders placed on demand (a camera a task computes, such as SPAR's "move to A facing B") do not
 need a sampler: :meth:`spatial_env.frames.FrameBank.render` renders and annotates any camera.
@@ -34,13 +41,17 @@ _SAMPLERS: dict[str, type] = {}
 @dataclass
 class Shot:
     """One sampled camera with its render; ``target`` is the object the sampler aimed at (if any),
-    ``role`` the sampler's tag for the shot, ``amodal`` (tight box, pixels) of objects it rendered alone."""
+    ``role`` the sampler's tag for the shot, ``amodal`` (tight box, pixels) of objects it rendered alone,
+    ``source`` the file the image came from (captured frames), ``exclude`` objects whose annotation the
+    bank drops (the frame's stored instance map keeps them)."""
 
     camera: Camera
     frame: Frame
     target: int | None = None
     role: str = ""
     amodal: dict[int, tuple] = field(default_factory=dict)
+    source: str | None = None
+    exclude: frozenset[int] = frozenset()
 
 
 def register_sampler(cls: type) -> type:
@@ -175,6 +186,10 @@ class Walkthrough:
                 continue
             kept += 1
             yield Shot(cam, frame, None, "walk")
+
+    def image_size(self, scene_spec: Any = None) -> tuple[int, int]:
+        """(height, width) of the frames: ``resolution`` square, whatever the scene."""
+        return self.config.resolution, self.config.resolution
 
     def to_dict(self) -> dict:
         """The config as a JSON-ready dict (part of the bank's cache key)."""

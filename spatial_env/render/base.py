@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Protocol, runtime_checkable
+from typing import Iterable, Mapping, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -22,10 +22,39 @@ class Frame:
 
 @runtime_checkable
 class Renderer(Protocol):
-    """A backend bound to one scene; renders any camera, optionally only some objects."""
+    """A backend bound to one scene; renders any camera, optionally only some objects, optionally with
+    some objects moved."""
 
     backend: str
 
-    def render(self, camera: Camera, *, only_objects: Iterable[int] | None = None) -> Frame:
-        """Render the scene (or just ``only_objects``, for amodal masks) from ``camera``."""
+    def render(self, camera: Camera, *, only_objects: Iterable[int] | None = None,
+               object_transforms: Mapping[int, np.ndarray] | None = None) -> Frame:
+        """Render the scene (or just ``only_objects``, for amodal masks) from ``camera``;
+        ``object_transforms`` (object id -> 4x4 rigid world transform) moves those objects' meshes for
+        this call only, exactly as a scene rebuilt with :func:`transform_vertices` applied to them."""
         ...
+
+
+def check_rigid_transform(matrix, what: str = "transform") -> np.ndarray:
+    """``matrix`` as a float64 4x4 rigid transform (rotation + translation, bottom row 0 0 0 1), or a
+    ValueError naming ``what``."""
+    T = np.asarray(matrix, dtype=np.float64)
+    if T.shape != (4, 4) or not np.isfinite(T).all():
+        raise ValueError(f"{what} must be a finite 4x4 matrix, got shape {T.shape}")
+    R = T[:3, :3]
+    if not (np.allclose(T[3], [0.0, 0.0, 0.0, 1.0]) and np.allclose(R.T @ R, np.eye(3), atol=1e-6)
+            and np.linalg.det(R) > 0):
+        raise ValueError(f"{what} must be rigid (orthonormal right-handed rotation, bottom row 0 0 0 1), "
+                         f"got {T.tolist()}")
+    return T
+
+
+def transform_vertices(vertices: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """float32 vertices ``(N, 3)`` moved by the 4x4 ``matrix`` (``R @ p + t`` in float64, rounded once to
+    float32), written out per component so every caller gets the same bits for the same input."""
+    v = np.asarray(vertices, dtype=np.float64)
+    T = np.asarray(matrix, dtype=np.float64)
+    out = np.empty((len(v), 3), np.float32)
+    for i in range(3):
+        out[:, i] = ((v[:, 0] * T[i, 0] + v[:, 1] * T[i, 1]) + v[:, 2] * T[i, 2]) + T[i, 3]
+    return out

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 import numba
@@ -36,7 +36,7 @@ from numba import njit, prange
 
 from ..camera import Camera
 from ..scene.model import Scene
-from .base import Frame
+from .base import Frame, check_rigid_transform, transform_vertices
 
 # Fixed-point sub-pixel precision: 8 bits, so snapped coordinates and edge functions are exact
 # integers and adjacent triangles agree bit for bit on their shared edge (no cracks, no overlap).
@@ -547,15 +547,33 @@ class NumbaRenderer:
         self._scratch: dict[str, np.ndarray] = {}
         self._empty = np.zeros(0, np.int64)
         self._ray_key, self._ray_len = None, np.zeros(0)
+        # per-object transforms: one scratch copy of the vertices, made on first use; each call writes
+        # the moved objects' vertices into it and puts the originals back afterwards
+        self._moved_verts: np.ndarray | None = None
+        self._shared_verts: np.ndarray | None = None
+        self._object_blocks: dict[int, np.ndarray] = {}
 
-    def render(self, camera: Camera, *, only_objects: Iterable[int] | None = None) -> Frame:
-        """Render the scene (or only ``only_objects``, amodally) from ``camera``."""
+    def render(self, camera: Camera, *, only_objects: Iterable[int] | None = None,
+               object_transforms: Mapping[int, np.ndarray] | None = None) -> Frame:
+        """Render the scene (or only ``only_objects``, amodally) from ``camera``.
+
+        ``object_transforms`` maps object ids to 4x4 rigid world transforms applied to those objects'
+        vertices for this call only (the scene is not rebuilt: only their vertices are transformed, into
+        a scratch copy, and the face blocks they lie in are exempt from block culling)."""
         self._check_camera(camera)
         with self._lock:  # scratch buffers and the subset cache are shared between calls
-            if only_objects is None:
-                return self._render(camera, self._empty, self._empty, True)
-            face_ids, vert_ids = self._subset(only_objects)
-            return self._render(camera, face_ids, vert_ids, False)
+            moved = self._moved(object_transforms)
+            verts, forced = self._verts, None
+            if moved:
+                verts, forced = self._move(moved)
+            try:
+                if only_objects is None:
+                    return self._render(camera, self._empty, self._empty, True, verts, forced)
+                face_ids, vert_ids = self._subset(only_objects)
+                return self._render(camera, face_ids, vert_ids, False, verts, forced)
+            finally:
+                for ids, _, _ in moved:  # the scratch copy is the static scene again
+                    verts[ids] = self._verts[ids]
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -572,6 +590,39 @@ class NumbaRenderer:
         R = pose[:3, :3]
         if not np.allclose(R.T @ R, np.eye(3), atol=1e-6) or np.linalg.det(R) <= 0:
             raise ValueError("camera pose rotation must be orthonormal and right-handed")
+
+    def _moved(self, object_transforms) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(vertex ids, 4x4 transform, face blocks) of each object to move, checked."""
+        if object_transforms is None:
+            return []
+        if not isinstance(object_transforms, Mapping):
+            raise TypeError(f"object_transforms must map object ids to 4x4 matrices, got "
+                            f"{type(object_transforms).__name__}")
+        out = []
+        for oid, matrix in sorted(object_transforms.items()):
+            if isinstance(oid, (bool, np.bool_)) or not isinstance(oid, (int, np.integer)):
+                raise ValueError(f"object_transforms keys must be object ids (int), got {oid!r}")
+            if int(oid) not in self._object_faces:
+                raise ValueError(f"object_transforms: unknown object id {int(oid)} in scene {self.scene.scene_id!r}")
+            T = check_rigid_transform(matrix, f"object_transforms[{int(oid)}]")
+            _, vert_ids = self._subset([int(oid)])
+            if self._shared_verts is None:
+                self._shared_verts = _shared_vertices(self._faces, self._face_object, len(self._verts))
+            if self._shared_verts[vert_ids].any():
+                raise ValueError(f"object_transforms: object {int(oid)} shares mesh vertices with other objects' faces "
+                                 f"(a scanned mesh); only objects with their own vertices can be moved")
+            if int(oid) not in self._object_blocks:
+                self._object_blocks[int(oid)] = np.unique(self._object_faces[int(oid)] >> BLOCK_SHIFT)
+            out.append((vert_ids, T, self._object_blocks[int(oid)]))
+        return out
+
+    def _move(self, moved) -> tuple[np.ndarray, np.ndarray]:
+        """The scratch vertices with the moved objects' vertices transformed, and the blocks to keep."""
+        if self._moved_verts is None:
+            self._moved_verts = self._verts.copy()
+        for ids, T, _ in moved:
+            self._moved_verts[ids] = transform_vertices(self._verts[ids], T)
+        return self._moved_verts, np.unique(np.concatenate([b for _, _, b in moved]))
 
     def _subset(self, only_objects: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
         """Sorted face and vertex indices of some objects (LRU-cached by the id set)."""
@@ -614,26 +665,29 @@ class NumbaRenderer:
             self._ray_key = key
         return self._ray_len
 
-    def _render(self, camera: Camera, face_ids, vert_ids, use_all: bool) -> Frame:
-        """All stages for one camera; ``use_all`` renders every face, else ``face_ids``."""
+    def _render(self, camera: Camera, face_ids, vert_ids, use_all: bool, verts: np.ndarray,
+                forced_blocks: np.ndarray | None) -> Frame:
+        """All stages for one camera; ``use_all`` renders every face, else ``face_ids``; ``verts`` are
+        the vertex positions to use and ``forced_blocks`` face blocks never culled (moved objects')."""
         W, H = int(camera.width), int(camera.height)
         pose = np.asarray(camera.pose, dtype=np.float64)
         view = _View(np.ascontiguousarray(pose[:3, :3]), np.ascontiguousarray(pose[:3, 3]),
                      *(float(x) for x in np.asarray(camera.K, dtype=np.float64)[[0, 1, 0, 1], [0, 1, 2, 2]]), W, H)
-        blocks, verts = self._vertex_stage(view, face_ids, vert_ids, use_all)
-        band_start, tri_list, clipped = self._triangle_stage(view, face_ids, use_all, blocks, verts)
+        blocks, projected = self._vertex_stage(view, face_ids, vert_ids, use_all, verts, forced_blocks)
+        band_start, tri_list, clipped = self._triangle_stage(view, face_ids, use_all, blocks, projected, verts)
         rgb = np.empty((H, W, 3), np.uint8)
         depth = np.empty((H, W), np.float32)
         inst = np.empty((H, W), np.int32)
         R, t, fx, fy, cx, cy = view.R, view.t, view.fx, view.fy, view.cx, view.cy
-        _raster_bands(self._faces, face_ids, use_all, *verts[:3], self._verts, self._colors, self._face_object,
+        _raster_bands(self._faces, face_ids, use_all, *projected[:3], verts, self._colors, self._face_object,
                       band_start, tri_list, *clipped, R, t, fx, fy, cx, cy, self._inv_ray_length(view), W, H,
                       max(1, min(numba.get_num_threads() * 4, len(band_start) - 1)), self.shading, self.ambient,
                       self.background, self._buffer("wbuf", (H * W,), np.float64),
                       self._buffer("fbuf", (H * W,), np.int32), rgb, depth, inst)
         return Frame(rgb=rgb, depth=depth, instance=inst)
 
-    def _vertex_stage(self, view: _View, face_ids, vert_ids, use_all: bool):
+    def _vertex_stage(self, view: _View, face_ids, vert_ids, use_all: bool, verts: np.ndarray,
+                      forced_blocks: np.ndarray | None):
         """Block visibility and the per-vertex arrays (sx, sy, w, code) for this view."""
         v, nv = view, len(self._verts)
         sx, sy = self._buffer("sx", (nv,), np.int32), self._buffer("sy", (nv,), np.int32)
@@ -642,29 +696,31 @@ class NumbaRenderer:
         if use_all:  # cull face blocks first, then transform only the vertices they use
             blocks = self._buffer("blocks", (len(self._block_lo),), np.uint8)
             _visible_blocks(self._block_lo, self._block_hi, *cam, blocks)
+            if forced_blocks is not None:  # their boxes hold the static positions: let _classify decide
+                blocks[forced_blocks] = 1
             starts, ends = _merge_ranges(blocks, self._block_vlo, self._block_vhi)
-            _transform_ranges(self._verts, starts, ends, *cam, GUARD_BAND, sx, sy, w, code)
+            _transform_ranges(verts, starts, ends, *cam, GUARD_BAND, sx, sy, w, code)
         else:  # subsets are small and not in mesh order: no block culling
             blocks = np.ones((len(face_ids) >> BLOCK_SHIFT) + 1, np.uint8)
-            _transform_list(self._verts, vert_ids, *cam, GUARD_BAND, sx, sy, w, code)
+            _transform_list(verts, vert_ids, *cam, GUARD_BAND, sx, sy, w, code)
         return blocks, (sx, sy, w, code)
 
-    def _triangle_stage(self, view: _View, face_ids, use_all: bool, blocks, verts):
+    def _triangle_stage(self, view: _View, face_ids, use_all: bool, blocks, projected, verts: np.ndarray):
         """Classify, bin and clip: per-band triangle lists and the clipped sub-triangles."""
         v = view
-        sx, sy, w, code = verts
+        sx, sy, w, code = projected
         nf = len(self._faces) if use_all else len(face_ids)
         status = self._buffer("status", (nf,), np.int32)
         counts = np.zeros((N_CHUNKS, (v.height + BAND_HEIGHT - 1) // BAND_HEIGHT), np.int64)
         clip_counts = np.zeros(N_CHUNKS, np.int64)
-        _classify(self._faces, face_ids, use_all, blocks, code, sx, sy, self._verts, v.R, v.t, v.fx, v.fy, v.cx,
+        _classify(self._faces, face_ids, use_all, blocks, code, sx, sy, verts, v.R, v.t, v.fx, v.fy, v.cx,
                   v.cy, v.width, v.height, status, counts, clip_counts)
         band_start, offsets = _band_offsets(counts)
         # int32 positions (faces < 2**31): halves the bin lists' memory traffic
         tri_list = self._buffer("tri_list", (int(band_start[-1]),), np.int32)
         clip_list = np.empty(int(clip_counts.sum()), np.int64)
         _bin(status, offsets, tri_list, np.cumsum(clip_counts) - clip_counts, clip_list)
-        clipped = _clip_triangles(self._faces, face_ids, use_all, clip_list, code, self._verts, v.R, v.t, sx, sy, w,
+        clipped = _clip_triangles(self._faces, face_ids, use_all, clip_list, code, verts, v.R, v.t, sx, sy, w,
                                   v.fx, v.fy, v.cx, v.cy, float(v.width), float(v.height), self.near, GUARD_BAND)
         return band_start, tri_list, clipped
 
@@ -699,6 +755,17 @@ def _blocks(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, ...]:
     vlo = np.minimum.reduceat(faces.min(1), starts).astype(np.int64)
     vhi = np.maximum.reduceat(faces.max(1), starts).astype(np.int64) + 1
     return lo - pad, hi + pad, vlo, vhi
+
+
+def _shared_vertices(faces: np.ndarray, face_object: np.ndarray, n_vertices: int) -> np.ndarray:
+    """Per vertex: whether faces of more than one owner (object id, or -1 for none) use it."""
+    owner = np.repeat(face_object.astype(np.int64), 3)
+    v = faces.ravel().astype(np.int64)
+    lo = np.full(n_vertices, np.iinfo(np.int64).max)
+    hi = np.full(n_vertices, np.iinfo(np.int64).min)
+    np.minimum.at(lo, v, owner)
+    np.maximum.at(hi, v, owner)
+    return (lo != hi) & (hi >= lo)
 
 
 def _band_offsets(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

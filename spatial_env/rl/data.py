@@ -39,6 +39,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from ..env import shown_images
 from ..export import json_value
 
 # Keywords of ``gym.make`` that do not change the questions (everything else is a scene list or a task option).
@@ -106,14 +107,15 @@ def _episode_rows(env, env_id: str, seed: int, k: int, limit: int, sft: bool, sy
     for q in range(min(limit, base.questions_per_episode)):
         episode = base.episode
         prompt = [] if system_prompt is None else [_text_message("system", system_prompt)]
-        prompt.append(user_message(obs["prompt"], len(obs["images"])))
+        images = shown_images(obs)
+        prompt.append(user_message(obs["prompt"], len(images)))
         row = {
             "prompt": prompt,
-            "images": [Image.fromarray(np.ascontiguousarray(img)) for img in obs["images"]],
+            "images": [Image.fromarray(np.ascontiguousarray(img)) for img in images],
             "answer": episode.answer,
             "target": json.dumps(json_value(episode.target), sort_keys=True),
             "choices": None if episode.choices is None else [str(c) for c in episode.choices],
-            "task": task.name, "task_options": options_json, "env_id": env_id, "family": task.family,
+            "task": episode.task or task.name, "task_options": options_json, "env_id": env_id, "family": task.family,
             "question_type": episode.question_type, "scene_id": episode.scene_id,
             "episode_id": episode.episode_id, "episode": k, "question_index": q, "seed": reset_seed,
         }

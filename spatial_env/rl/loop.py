@@ -207,7 +207,8 @@ def reinforce(policy: VLMPolicy, envs, *, iterations: int, optimizer, seed: int 
         policy.model.eval()  # no dropout: the policy scored is the policy sampled
         while True:
             for i, chat in enumerate(chats):
-                policy.add_question(chat, obs["images"][i], obs["prompt"][i])
+                images = obs["images"][i] if "num_images" not in obs else obs["images"][i][:int(obs["num_images"][i])]
+                policy.add_question(chat, images, obs["prompt"][i])
             turns = policy.generate(chats)
             obs, rewards, terminated, truncated, infos = envs.step(tuple(t.text for t in turns))
             steps.append((turns, np.asarray(rewards, float), _flag(infos, "parse_ok", n)))

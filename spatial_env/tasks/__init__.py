@@ -166,7 +166,8 @@ class Task:
     prediction or :class:`~spatial_env.parsing.ParseFailure` (never raises); ``score(prediction,
     target, options)`` -> metric values of a parsed prediction (the headline ``metric`` and the
     side ``metrics``); ``frames(options) -> FrameSpec``; ``draw(episode, prediction)`` -> the
-    episode's images with its annotations (truth, and the prediction when given) for people."""
+    episode's images with its annotations (truth, and the prediction when given) for people;
+    ``images(options)`` -> the image counts its questions can have (default: the options' one count)."""
 
     name: str
     family: str
@@ -180,6 +181,12 @@ class Task:
     answers: AnswerFormat | None = None
     metrics: tuple[Metric, ...] = ()
     description: str = ""
+    images: Callable[[Any], tuple[int, ...]] | None = None
+
+    def image_counts(self, options: Any) -> tuple[int, ...]:
+        """How many images this task's questions show with ``options`` (several when an env mixes
+        tasks; the observation then holds the most, padded, and says how many are real)."""
+        return tuple(self.images(options)) if self.images is not None else (options.images_per_question,)
 
     def __reduce__(self):
         # Tasks are registry singletons holding functions: pickle them by name (vector env workers).
