@@ -168,8 +168,10 @@ def facing_pose(a: np.ndarray, b: np.ndarray, up=(0.0, 0.0, 1.0)) -> tuple[np.nd
     and the vertical angle of its forward direction in degrees."""
     f = np.asarray(b, float) - np.asarray(a, float)
     f /= np.linalg.norm(f)
+    pitch = float(np.degrees(np.arcsin(np.clip(f @ np.asarray(up, float), -1.0, 1.0))))
     right = np.cross(f, np.asarray(up, float))
+    if np.linalg.norm(right) < 1e-9:  # looking straight up or down: no heading (callers discard it)
+        right = np.cross(f, [1.0, 0.0, 0.0] if abs(f[0]) < 0.9 else [0.0, 1.0, 0.0])
     right /= np.linalg.norm(right)
     down = np.cross(f, right)
-    pitch = float(np.degrees(np.arcsin(np.clip(f @ np.asarray(up, float), -1.0, 1.0))))
     return np.stack([right, down, f], axis=1), pitch

@@ -226,10 +226,18 @@ def relation_text(rel: tuple[str, str, str]) -> str:
     return ", ".join(rel)
 
 
-def relation_distractors(rng: np.random.Generator, truth: tuple[str, str, str], n: int = 3) -> list[str]:
-    """``n`` distinct wrong relations, each the truth with one or two terms changed (so every option
-    looks like an answer the geometry could give, and no term's value gives the truth away)."""
+def relation_distractors(rng: np.random.Generator, truth: tuple[str, str, str], lookalikes: list[tuple[str, str, str]],
+                         n: int = 3) -> list[str]:
+    """``n`` distinct wrong relations: first those of other objects of the scene under the same question
+    (so the options are drawn like the answer and no term's frequency gives it away), then, if the scene
+    has too few, the truth with one or two terms changed."""
     out: list[tuple[str, str, str]] = []
+    for k in rng.permutation(len(lookalikes)):
+        rel = lookalikes[k]
+        if rel != truth and rel != ("", "", "") and rel not in out:
+            out.append(rel)
+        if len(out) == n:
+            return [relation_text(r) for r in out]
     for _ in range(200):
         rel = list(truth)
         for axis in rng.choice(3, size=int(rng.integers(1, 3)), replace=False):
@@ -242,12 +250,18 @@ def relation_distractors(rng: np.random.Generator, truth: tuple[str, str, str], 
     raise Skip
 
 
-def relation_question(bank, o, qtype, views, marks, question, rng, rel, geometry) -> Episode:
-    """A relation asked as multiple choice (ObjRel, SpImag)."""
+def relation_question(bank, o, qtype, views, marks, question, rng, relate: Callable[[int], tuple[str, str, str]],
+                      geometry) -> Episode:
+    """A relation asked as multiple choice (ObjRel, SpImag): ``relate(object_id)`` gives the relation the
+    question asks about with the red-marked object replaced by any other, which makes the distractors."""
+    asked = marks[0][1].object_id
+    rel = relate(asked)
     if rel == ("", "", ""):
         raise Skip  # nothing distinguishable: the question would have no content
-    return choice(bank, o, qtype, views, marks, question, rng, relation_text(rel), relation_distractors(rng, rel),
-                  {**geometry, "relation": list(rel)}, extra=P.RELATION_OPTIONS)
+    others = [relate(k) for k in sorted(bank.objects) if k not in {m[1].object_id for m in marks}]
+    return choice(bank, o, qtype, views, marks, question, rng, relation_text(rel),
+                  relation_distractors(rng, rel, others), {**geometry, "relation": list(rel)},
+                  extra=P.RELATION_OPTIONS)
 
 
 # ---- Low: depth and distance ---------------------------------------------------------------------
@@ -392,7 +406,8 @@ def objrel_oc_mv(bank, rng, o) -> Episode:
     p = in_camera(bank, views[0], marks[0][1].object_id)
     question = template(rng, "ObjRel-OC").format(A=phrase(bank, marks[0], o, True))
     return relation_question(bank, o, "ObjRel-OC-MV", views, marks, question[0].upper() + question[1:], rng,
-                             relation(p, o.relation_threshold), {"position_in_main_camera": p.tolist()})
+                             lambda k: relation(in_camera(bank, views[0], k), o.relation_threshold),
+                             {"position_in_main_camera": p.tolist()})
 
 
 def _objrel_oo(bank, rng, o, qtype, views, marks) -> Episode:
@@ -402,7 +417,8 @@ def _objrel_oo(bank, rng, o, qtype, views, marks) -> Episode:
     multi = len(views) > 1
     question = template(rng, "ObjRel-OO").format(A=phrase(bank, marks[0], o, multi), B=phrase(bank, marks[1], o, multi))
     return relation_question(bank, o, qtype, views, marks, question[0].upper() + question[1:], rng,
-                             _object_to_object(bank, o, (pa, pb)), {"positions_in_main_camera": [pa.tolist(), pb.tolist()]})
+                             lambda k: _object_to_object(bank, o, (in_camera(bank, views[0], k), pb)),
+                             {"positions_in_main_camera": [pa.tolist(), pb.tolist()]})
 
 
 def objrel_oo(bank, rng, o) -> Episode:
@@ -430,16 +446,16 @@ def _imagine(bank, rng, o, qtype, views, marks, object_to_object: bool) -> Episo
         raise Skip  # §7.5: too steep a view after the move is discarded
     to_new = lambda p: R.T @ (p - ca)  # noqa: E731
     if object_to_object:
-        rel = _object_to_object(bank, o, (to_new(cc), to_new(cb)))
+        relate = lambda k: _object_to_object(bank, o, (to_new(center(bank, k)), to_new(cb)))  # noqa: E731
     else:
-        rel = relation(to_new(cc), o.relation_threshold)
+        relate = lambda k: relation(to_new(center(bank, k)), o.relation_threshold)  # noqa: E731
     multi = len(views) > 1
     names = {"C": phrase(bank, marks[0], o, multi), "A": phrase(bank, marks[1], o, multi),
              "B": phrase(bank, marks[2], o, multi)}
     question = template(rng, "SpImag-OO" if object_to_object else "SpImag-OC").format(**names)
     pose = np.eye(4)
     pose[:3, :3], pose[:3, 3] = R, ca
-    return relation_question(bank, o, qtype, views, marks, question, rng, rel,
+    return relation_question(bank, o, qtype, views, marks, question, rng, relate,
                              {"moved_camera_pose": np.round(pose, 6).tolist(), "vertical_angle_deg": pitch})
 
 
@@ -485,6 +501,8 @@ def posmatch(bank, rng, o) -> Episode:
     ci, cj = bank.frames[i].camera, bank.frames[j].camera
     box1 = bank.frames[i].objects[oid].loose_box
     truth_px = bank.frames[j].objects[oid].loose_box
+    if box1 is None or truth_px is None:
+        raise Skip
     truth = _norm_box(truth_px, cj)
     # Distractors: other objects' projected boxes in image 2, then the truth moved well off itself.
     pool = [_norm_box(ann.loose_box, cj) for k, ann in sorted(bank.frames[j].objects.items())
@@ -535,10 +553,14 @@ def cammotion(bank, rng, o) -> Episode:
     depth = metres(depth)
     if depth < 0.1:
         raise Skip
-    options = [(coords, depth)]
+    # Distractors: where the bank's other cameras appear in image 1 (answers drawn like the truth, so
+    # where in the image or how deep an option lies does not give it away), then random places.
+    others = [seen for k in rng.permutation(len(bank)) if k not in (i, j) and (seen := camera_in_first(bank, i, k))]
+    candidates = [(c, metres(d)) for c, d in others]
     for _ in range(100):
-        c = [int(v) for v in rng.integers(0, 1001, size=2)]
-        d = metres(rng.uniform(0.3, max(4.0, 2 * depth)))
+        candidates.append(([int(v) for v in rng.integers(0, 1001, size=2)], metres(rng.uniform(0.3, max(4.0, 2 * depth)))))
+    options = [(coords, depth)]
+    for c, d in candidates:
         if all(max(abs(c[0] - p[0]), abs(c[1] - p[1])) >= 150 or abs(d - q) >= 0.5 for p, q in options):
             options.append((c, d))
         if len(options) == 4:
