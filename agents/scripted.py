@@ -34,10 +34,12 @@ class RandomAgent(BaseAgent):
         seed: the agent's seed.
     """
 
+    # The harness passes info: in an env mixing tasks, info["task"] names each question's format.
+    needs_info = True
+
     def __init__(self, task: Any, seed: int = 0):
         self.task = task_of(task)
         self.format = _own_format(self.task)
-        self.needs_info = self.format is None
         self.seed = int(seed)
 
     def act(self, observation: dict, info: dict | None = None) -> str:
@@ -56,18 +58,22 @@ def _own_format(task: str):
     try:
         return answer_format(task)
     except KeyError:
-        if get_task(task).answers is None and get_task(task).images is not None:
-            return None
-        raise
+        get_task(task)  # an unknown task is an error; a known one without a format mixes others
+        return None
 
 
 def _format_for(fmt, task: str, info: dict | None):
-    """The format to answer in: the agent's task's, else the question's own task's (``info["task"]``)."""
-    if fmt is not None:
-        return fmt
-    if not info or not info.get("task"):
+    """The format to answer in: the question's own task's (``info["task"]``, which differs from the
+    agent's in an env mixing tasks), else the agent's task's."""
+    asked = (info or {}).get("task")
+    if asked and asked != task:
+        try:
+            return answer_format(asked)
+        except KeyError:
+            pass
+    if fmt is None:
         raise ValueError(f"task {task!r} mixes tasks: act(observation, info=info) with the question's info['task']")
-    return answer_format(info["task"])
+    return fmt
 
 
 class PriorAgent(BaseAgent):
