@@ -33,7 +33,7 @@ def scene():
 
 @pytest.fixture(scope="module")
 def renderer(scene):
-    return make_renderer(scene)
+    return make_renderer(scene, "numba")
 
 
 CAMERAS = [
@@ -96,7 +96,7 @@ def test_clipping_near_plane_and_guard_band_match_embree():
     for tri in tris:
         b.add_object("panel", Mesh(np.array(tri), np.array([[0, 1, 2]]), colour))
     sc = b.build()
-    renderer = make_renderer(sc)
+    renderer = make_renderer(sc, "numba")
     for hfov in (60.0, 100.0):
         cam = Camera.from_hfov(hfov, 160, 120, look_at((0, 0, 0), (1, 0, 0)))
         frame = renderer.render(cam)
@@ -145,7 +145,7 @@ def test_top_left_fill_rule_on_shared_edge():
     b.add_object("a", left)
     b.add_object("b", right)  # higher face index: loses z ties, so only the fill rule gives it the edge
     cam = Camera.from_hfov(90.0, 101, 101, look_at((0, 0, 0), (1, 0, 0)))
-    frame = make_renderer(b.build()).render(cam)
+    frame = make_renderer(b.build(), "numba").render(cam)
     rows = np.flatnonzero(frame.instance[:, 50] >= 0)
     assert len(rows) > 40
     assert (frame.instance[rows, 50] == 2).all()
@@ -185,7 +185,7 @@ def test_deterministic_across_calls_and_threads(scene, renderer):
 def test_background_is_zero_depth_and_minus_one(scene):
     b = SceneBuilder("open")
     b.add_object("chair", box((0.5, 0.5, 0.9), color=(10, 200, 10)), translation=(2.0, 0.0, 0.45))
-    r = make_renderer(b.build(), background=(7, 8, 9))
+    r = make_renderer(b.build(), "numba", background=(7, 8, 9))
     f = r.render(Camera.looking_at((0, 0, 0.5), (2, 0, 0.45), width=64, height=48))
     bg = f.instance == -1
     assert bg.any() and (~bg).any()
@@ -198,7 +198,7 @@ def test_unshaded_colours_are_vertex_colours_and_shading_darkens():
     b.add_object("crate", box((1.0, 1.0, 1.0), color=(40, 120, 220)), translation=(3.0, 0.4, 0.2))
     scene = b.build()
     cam = Camera.looking_at((0, 0, 0.5), (3, 0.4, 0.2), width=64, height=48)
-    flat = make_renderer(scene, backend="auto", shading=False).render(cam)
+    flat = make_renderer(scene, backend="numba", shading=False).render(cam)
     lit = make_renderer(scene, shading=True, ambient=0.2).render(cam)
     hit = flat.instance == 1
     assert hit.any() and (flat.rgb[hit] == (40, 120, 220)).all()
@@ -213,7 +213,7 @@ def test_bad_input_errors(scene, renderer):
         renderer.render(_cameras()[0], only_objects=[999])
     with pytest.raises(ValueError, match="valid backends"):
         make_renderer(scene, backend="vulkan")
-    for name in ("gl", "habitat"):
+    for name in ("habitat",):
         with pytest.raises(NotImplementedError, match="not available yet"):
             make_renderer(scene, backend=name)
     with pytest.raises(TypeError, match="Scene"):
