@@ -12,7 +12,7 @@ import numpy as np
 from gymnasium import spaces
 
 from .frames import FrameBank, load_bank
-from .tasks import Episode, get_task
+from .tasks import CannotPose, Episode, get_task
 
 _PRINTABLE = frozenset(string.printable)
 
@@ -91,6 +91,7 @@ class SpatialEnv(gym.Env):
         self._question = 0
         self._done = False
         self._scene_index = 0
+        self._scene_fixed = False
 
     def _image_size(self) -> tuple[int, int]:
         """(height, width) of every scene's frames (captured photos: read from the files; must agree)."""
@@ -113,6 +114,13 @@ class SpatialEnv(gym.Env):
                                                  renderer=self.renderer, progress=self.progress)
         return self._banks[scene_index]
 
+    def scene_for_seed(self, seed: int) -> int:
+        """The scene index ``reset(seed=seed)`` picks (without a ``scene_index`` option), found without
+        resetting: which banks a run's episodes will need."""
+        from gymnasium.utils import seeding
+
+        return int(seeding.np_random(seed)[0].integers(len(self.scenes)))
+
     @property
     def episode(self) -> Episode | None:
         """The question currently shown (images, prompt, target, drawing data in ``meta``), or None before reset."""
@@ -132,8 +140,10 @@ class SpatialEnv(gym.Env):
             if not 0 <= index < len(self.scenes):
                 raise ValueError(f"scene_index {index} out of range [0, {len(self.scenes)})")
             self._scene_index = int(index)
+            self._scene_fixed = True
         else:
             self._scene_index = int(self.np_random.integers(len(self.scenes)))
+            self._scene_fixed = False
         self._question = 0
         self._done = False
         self._episode = self._sample()
@@ -169,7 +179,20 @@ class SpatialEnv(gym.Env):
 
     # -- helpers -------------------------------------------------------------------------------------
     def _sample(self) -> Episode:
-        episode = self.task.sample(self.bank(self._scene_index), self.np_random, self.options)
+        # A scene that cannot pose the task's question gives way to another, drawn from the same
+        # generator (so the same seed still gives the same episode); none left is the error.
+        refused: dict[int, str] = {}
+        while True:
+            try:
+                episode = self.task.sample(self.bank(self._scene_index), self.np_random, self.options)
+                break
+            except CannotPose as why:
+                refused[self._scene_index] = str(why)
+                left = [i for i in range(len(self.scenes)) if i not in refused]
+                if self._scene_fixed or not left:
+                    raise CannotPose(f"task {self.task.name!r}: no scene {'chosen' if self._scene_fixed else 'of this env'}"
+                                     f" can pose its question: " + "; ".join(refused.values())) from None
+                self._scene_index = left[int(self.np_random.integers(len(left)))]
         if not set(episode.prompt) <= _PRINTABLE:
             # Real datasets may carry non-ASCII category names; the Text space is printable ASCII.
             episode = dataclasses.replace(episode, prompt="".join(c if c in _PRINTABLE else "?" for c in episode.prompt))

@@ -273,3 +273,36 @@ def test_spar_runs_on_a_scans_captured_photos(tmp_path):
     changed = np.any(obs["images"][0] != photo, axis=-1)
     assert changed.any() and changed.mean() < 0.05  # the photo itself, with only the marker drawn on it
     assert env.step(info["answer"])[1] == 1.0
+
+
+def _two_object_room():
+    """make_test_room's shell with only a table and a cabinet: DistI (three objects) cannot be posed."""
+    from spatial_env.scene.build import SceneBuilder
+    from spatial_env.scene.primitives import box
+
+    b = SceneBuilder("two_objects", source="test")
+    b.add_object("floor", box((5.0, 4.0, 0.02), (2.5, 2.0, -0.01), (150, 120, 90), max_edge=0.5))
+    for size, c in [((5.0, 0.02, 2.6), (2.5, -0.01, 1.3)), ((5.0, 0.02, 2.6), (2.5, 4.01, 1.3)),
+                    ((0.02, 4.0, 2.6), (-0.01, 2.0, 1.3)), ((0.02, 4.0, 2.6), (5.01, 2.0, 1.3))]:
+        b.add_object("wall", box(size, c, (200, 195, 185), max_edge=0.5))
+    b.add_object("table", box((1.2, 0.8, 0.75), (0, 0, 0.375), (120, 80, 50)), translation=(2.5, 2.0, 0.0))
+    b.add_object("cabinet", box((0.5, 1.0, 1.1), (0, 0, 0.55), (180, 170, 150)), translation=(0.3, 3.0, 0.0))
+    return b.build(bounds=[[0, 0, 0], [5.0, 4.0, 2.6]], floor_height=0.0)
+
+
+def test_a_scene_that_cannot_pose_the_question_gives_way_to_another(tmp_path):
+    from spatial_env.tasks import CannotPose
+
+    kwargs = {"cache_dir": str(tmp_path / "cache"), "progress": False, **FAMILY.test_kwargs, "max_tries": 50}
+    env = gym.make("SPAR-DistI-OO-v0", scenes=[_two_object_room(), make_test_room()], **kwargs)
+    for seed in range(6):
+        _, info = env.reset(seed=seed)
+        assert info["scene_id"] == "test_room"
+    a, b = (gym.make("SPAR-DistI-OO-v0", scenes=[_two_object_room(), make_test_room()], **kwargs).reset(seed=4)
+            for _ in range(2))
+    assert a[1]["episode_id"] == b[1]["episode_id"]  # still the same episode for the same seed
+    with pytest.raises(CannotPose, match="two_objects.*DistI-OO"):
+        env.reset(seed=0, options={"scene_index": 0})
+    alone = gym.make("SPAR-DistI-OO-v0", scenes=[_two_object_room()], **kwargs)
+    with pytest.raises(CannotPose, match="no scene of this env"):
+        alone.reset(seed=0)

@@ -114,6 +114,11 @@ class TaskOptions:
 
 # ---- episodes and tasks ----------------------------------------------------------------------------
 
+class CannotPose(ValueError):
+    """A scene cannot pose a task's question under its rules and options (too few objects, views or
+    frame pairs); the message says what to relax. The env then draws another of its scenes."""
+
+
 @dataclass(frozen=True)
 class Episode:
     """One question: the images shown, the prompt, the structured target and its reference answer.

@@ -16,9 +16,7 @@ import numpy as np
 from ...camera import Camera
 from ...frames import FrameBank
 
-class CannotPose(ValueError):
-    """A scene (its frame bank) cannot pose a question type with the options given; the message says which
-    option to relax."""
+from .. import CannotPose  # noqa: E402  (the core's: the env draws another scene on it)
 
 
 _CACHE: OrderedDict[tuple, Any] = OrderedDict()

@@ -12,7 +12,7 @@ import numpy as np
 
 from ...frames import FrameBank, FrameRecord, FrameSpec
 from ...frames.object_views import SamplerConfig
-from .. import Episode
+from .. import CannotPose, Episode
 from . import prompts as P
 from .options import Rep2DOptions
 
@@ -53,7 +53,7 @@ def choose(bank: FrameBank, rng: np.random.Generator, options: Rep2DOptions) -> 
     k = options.num_views - 1
     eligible = bank.targets_with("visible", options.num_views)
     if not eligible:
-        raise ValueError(f"scene {bank.scene_id!r}: no object has {options.num_views} visible views "
+        raise CannotPose(f"scene {bank.scene_id!r}: no object has {options.num_views} visible views "
                          f"(the bank samples {bank.index['config']['views_visible']} per object)")
     oid = eligible[int(rng.integers(len(eligible)))]
     visible, invisible = bank.targeted(oid, "visible"), bank.targeted(oid, "invisible")

@@ -21,7 +21,7 @@ import numpy as np
 from ...draw import BLUE, GREEN, RED, draw_box
 from ...frames import FrameBank
 from ...metrics import box_iou, box_to_norm1000
-from .. import Episode
+from .. import CannotPose, Episode
 from . import prompts as P
 from .items import Item, boxes2d_overlap, boxes_overlap, center, facing_pose, frame_items, in_camera, marker_radius, \
     name, relation
@@ -615,7 +615,7 @@ def retrying(qtype: str, fn: Callable) -> Callable:
                 return fn(bank, rng, o)
             except Skip:
                 continue
-        raise ValueError(f"scene {bank.scene_id!r}: no {qtype} question satisfies the item and skip rules in "
+        raise CannotPose(f"scene {bank.scene_id!r}: no {qtype} question satisfies the item and skip rules in "
                          f"{o.max_tries} draws ({len(bank)} frames); use more frames (frames_per_scene), a larger "
                          f"scene, or looser thresholds (min_vertex_fraction, min_area, min_gap, min_overlap)")
     sample.__doc__ = fn.__doc__
