@@ -113,6 +113,43 @@ def bench_cameras(scene: Scene, size: int, n: int = 8, seed: int = 0) -> list[Ca
     return cams
 
 
+class EmbreeCaster:
+    """The reference the CPU renderer is measured against: Embree rays through every pixel centre
+    (embreex, the test extra's independent caster), producing the same RGB (interpolated vertex colours
+    with the headlight shading), z-depth and instance ids as a ``Frame``."""
+
+    def __init__(self, scene: Scene, ambient: float = 0.35):
+        import embreex.rtcore_scene as rtcs
+        from embreex.mesh_construction import TriangleMesh
+
+        self.scene, self.ambient = scene, ambient
+        self._es = rtcs.EmbreeScene()
+        tri = scene.vertices[scene.faces].astype(np.float32)
+        TriangleMesh(self._es, tri)
+        n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]).astype(np.float64)
+        self._normals = n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+        self._colors = scene.colors.astype(np.float32)
+
+    def render(self, camera: Camera):
+        """RGB, z-depth and ids of ``camera`` by one ray per pixel."""
+        from spatial_env.render import Frame
+
+        origins, dirs = camera.rays()
+        hit = self._es.run(origins.astype(np.float32), dirs.astype(np.float32), output=1)
+        prim, hw = hit["primID"], (camera.height, camera.width)
+        ok = prim >= 0
+        p = np.maximum(prim, 0)
+        u, v = hit["u"], hit["v"]
+        f = self.scene.faces[p]
+        rgb = ((1 - u - v)[:, None] * self._colors[f[:, 0]] + u[:, None] * self._colors[f[:, 1]]
+               + v[:, None] * self._colors[f[:, 2]])
+        shade = self.ambient + (1 - self.ambient) * np.abs(np.einsum("ij,ij->i", self._normals[p], dirs))
+        rgb = np.where(ok[:, None], np.clip(rgb * shade[:, None] + 0.5, 0, 255), 0).astype(np.uint8)
+        depth = np.where(ok, hit["tfar"] * (dirs @ camera.pose[:3, 2]), 0.0).astype(np.float32)
+        ids = np.where(ok, self.scene.face_object[p], -1).astype(np.int32)
+        return Frame(rgb.reshape(*hw, 3), depth.reshape(hw), ids.reshape(hw))
+
+
 def time_fps(renderer, cameras: list[Camera], min_seconds: float) -> float:
     """Frames per second over whole passes through ``cameras`` lasting at least ``min_seconds``."""
     renderer.render(cameras[0])  # warm caches and scratch buffers
@@ -241,8 +278,17 @@ def _worker(n_triangles: int, min_seconds: float) -> dict:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     import numba
 
+    # The same cameras through Embree, in the same process and run: the ratio is what the target is on.
+    cams = bench_cameras(scene, 512)
+    try:
+        embree = EmbreeCaster(scene)
+    except ImportError:
+        embree_fps = numba_fps = None
+    else:
+        embree_fps = time_fps(embree, cams, min_seconds)
+        numba_fps = time_fps(renderer, cams, min_seconds)
     return {"triangles": scene.num_triangles, "fps": fps, "cpu_ms": cpu, "setup_s": setup, "peak_rss_mb": rss_mb,
-            "threading_layer": numba.threading_layer()}
+            "threading_layer": numba.threading_layer(), "embree_fps_512": embree_fps, "numba_fps_512": numba_fps}
 
 
 def _startup() -> dict:
@@ -279,6 +325,13 @@ def markdown(results: list[dict], passive: list[dict], startup: dict, load_befor
         fps = " | ".join(f"{r['fps'][str(s)]:.1f}" for s in SIZES)
         cpu = " | ".join(f"{r['cpu_ms'][str(s)]:.1f}" for s in SIZES)
         lines.append(f"| {r['triangles']:,} | {fps} | {cpu} | {r['setup_s']:.2f} s | {r['peak_rss_mb']:.0f} MiB |")
+    if all(r.get("embree_fps_512") for r in results):
+        lines += ["", "Against Embree (`EmbreeCaster`: one ray per pixel centre, same RGB + depth + ids), 512², "
+                  "the same 8 cameras, timed back to back in the same process:", "",
+                  "| triangles | numba fps | Embree fps | numba / Embree |", "|---:|---:|---:|---:|"]
+        for r in results:
+            lines.append(f"| {r['triangles']:,} | {r['numba_fps_512']:.1f} | {r['embree_fps_512']:.1f} | "
+                         f"{r['numba_fps_512'] / r['embree_fps_512']:.2f}x |")
     lines += ["", "Same, 2-thread fps with `OMP_WAIT_POLICY=passive` in the environment:", "",
               "| triangles | " + " | ".join(f"{s}² fps" for s in SIZES) + " |", "|---:|" + "---:|" * len(SIZES)]
     for r in passive:
