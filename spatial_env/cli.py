@@ -35,8 +35,13 @@ def cmd_demo(args) -> int:
     """Render a few views of a default generated room."""
     import imageio.v3 as iio
 
+    from .render import resolve_backend
     from .scene import load_scene
 
+    if resolve_backend(args.renderer) == "numba":  # a cold JIT cache compiles while the scene loads
+        from .render.numba_backend import start_warm_up
+
+        start_warm_up()
     scene = load_scene(args.scene)
     print(scene.summary())
     out = Path(args.out)
@@ -112,15 +117,44 @@ def cmd_export(args) -> int:
             return 2
         print(export_family(args.what, args.out, scenes=scenes, overwrite=args.overwrite,
                             resolution=args.resolution or 512, cache_dir=args.cache_dir,
-                            progress=not args.no_progress))
+                            progress=not args.no_progress, workers=_workers(args, 1), ray=args.ray))
         return 0
     kwargs = json.loads(args.kwargs) if args.kwargs else {}
     for key, value in (("scenes", scenes), ("resolution", args.resolution), ("cache_dir", args.cache_dir)):
         if value is not None:
             kwargs[key] = value
     path = export_episodes(args.what, args.out, args.episodes, seed=args.seed, drawn=args.drawn,
-                           overwrite=args.overwrite, **kwargs)
+                           overwrite=args.overwrite, workers=_workers(args, 1), ray=args.ray, **kwargs)
     print(f"wrote {path}")
+    return 0
+
+
+def cmd_prepare(args) -> int:
+    """Build the frame banks of envs' scenes ahead of time, in parallel processes or on a Ray cluster."""
+    from .distributed import default_workers, describe_plan, env_banks, plan_banks, prepare_banks
+    from .export import check_unique_scene_ids
+    from .tasks import env_specs
+
+    env_ids = _env_ids(args.env) if args.env else sorted(env_specs())
+    kwargs = _key_values(args.env_arg)
+    if args.resolution is not None:
+        kwargs["resolution"] = args.resolution
+    if args.cache_dir:
+        kwargs["cache_dir"] = args.cache_dir
+    scenes = [s.strip() for s in args.scenes.split(",") if s.strip()] if args.scenes else None
+    if scenes:
+        check_unique_scene_ids(scenes)
+    workers = _workers(args, default_workers())
+    refs = env_banks(env_ids, scenes, **kwargs)
+    states = plan_banks(refs)
+    print(describe_plan(states, workers), flush=True)
+    if all(s.state == "complete" for s in states):
+        print("nothing to build")
+        return 0
+    if args.dry_run:
+        return 0
+    report = prepare_banks(refs, workers=workers, ray=args.ray, progress=not args.no_progress)
+    print(report)
     return 0
 
 
@@ -194,7 +228,22 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--resolution", type=int, default=None, help="image side in pixels")
     x.add_argument("--cache-dir", help="frame bank cache directory")
     x.add_argument("--no-progress", action="store_true", help="no progress output while building frame banks")
+    add_parallel_arguments(x, default_workers="1")
     x.set_defaults(func=cmd_export)
+
+    pr = sub.add_parser("prepare", help=cmd_prepare.__doc__, description=cmd_prepare.__doc__ + (
+        " Prints what is built, partly filled and missing, with estimated time and disk, then fills the rest "
+        "with one progress bar. Output is the same however it is split."))
+    pr.add_argument("--env", default=None, help="env id(s), comma-separated (default: every registered env; "
+                                                 "envs sharing a bank build it once)")
+    pr.add_argument("--scenes", default=None, help="comma-separated scene specs (default: each env's, the embedded set)")
+    pr.add_argument("--resolution", type=int, default=None, help="image side in pixels (default: each env's)")
+    pr.add_argument("--env-arg", action="append", metavar="KEY=VALUE", help="extra gym.make argument (repeatable)")
+    pr.add_argument("--cache-dir", default=None, help="frame bank cache directory")
+    pr.add_argument("--dry-run", action="store_true", help="print the plan only")
+    pr.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_parallel_arguments(pr, default_workers="the CPU count")
+    pr.set_defaults(func=cmd_prepare)
 
     ls = sub.add_parser("list", help=cmd_list.__doc__)
     ls.add_argument("what", choices=["envs", "families", "agents", "scenes"])
@@ -242,6 +291,23 @@ def _key_values(pairs: Sequence[str] | None) -> dict[str, Any]:
             raise ValueError(f"expected KEY=VALUE, got {pair!r}")
         out[key.strip().replace("-", "_")] = yaml.safe_load(value)
     return out
+
+
+def add_parallel_arguments(parser, default_workers: str) -> None:
+    """Add ``--workers`` and ``--ray`` (parallel processes, or a Ray cluster) to an argparse parser."""
+    parser.add_argument("--workers", type=int, default=None,
+                        help=f"parallel worker processes (default: {default_workers}); with --ray, CPUs of a local cluster")
+    parser.add_argument("--ray", nargs="?", const=True, default=None, metavar="ADDRESS",
+                        help="run on Ray: a local cluster, or the cluster at ADDRESS (e.g. ray://head:10001; its "
+                             "nodes must mount the cache directory); needs pip install 'spatial-env[dist]'")
+
+
+def _workers(args, default: int) -> int:
+    """``--workers``, or ``default`` when not given; checked."""
+    workers = args.workers if args.workers is not None else default
+    if workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {workers}")
+    return workers
 
 
 def add_eval_arguments(parser) -> None:

@@ -744,6 +744,8 @@ def evaluate(env_id: str, agent: Any, episodes: int = 100, *, seed: int = 0,
         if callable(getattr(agent, "reset", None)):
             agent.reset()
         todo = [k for k in range(episodes) if (n_views, k) not in by_episode or (n_views, k) in retry]
+        if progress and todo and nv == views[0]:
+            _announce_banks(env.unwrapped, [episode_seed(seed, k) for k in todo])
         ctx = _Context({"env_id": env_id, "metric": config["metric"]}, task.metric, secrets)
         bar = _progress(len(todo), f"{env_id} views={n_views}", progress)
         tally = _Tally(config["metric"], [r for (v, _), rs in by_episode.items() if v == n_views for r in rs])
@@ -768,6 +770,20 @@ def evaluate(env_id: str, agent: Any, episodes: int = 100, *, seed: int = 0,
                 bar.close()
             env.close()
     return Results(_sorted([r for recs in by_episode.values() for r in recs]), config)
+
+
+def _announce_banks(env, seeds: list[int]) -> None:
+    """Say on stderr, before playing, which frame banks the episodes will build and roughly what that costs."""
+    if not hasattr(env, "frame_spec"):  # not a SpatialEnv: it builds nothing of ours
+        return
+    from .distributed import episode_plan
+
+    try:
+        plan = episode_plan(env, seeds)
+    except (OSError, ValueError):  # a scene that cannot be found: reset says so, naming it
+        return
+    if plan:
+        print(plan, file=sys.stderr, flush=True)
 
 
 class _Tally:

@@ -28,7 +28,7 @@ What we chose where the paper says no more, so that no constant answer solves a 
 
 Invisible views come from tries aimed elsewhere, or aimed at the object but hiding it entirely.
 Objects that need more than ``max_tries`` candidates are skipped; all randomness comes from the
-generator passed in, so banks are reproducible.
+generator passed in, one per object, so banks are reproducible and can be filled object by object.
 """
 
 from __future__ import annotations
@@ -507,7 +507,12 @@ def _annotate(obj: SceneObject, camera: Camera, instance: np.ndarray, amodal: np
 
 @register_sampler
 class ObjectViews:
-    """Rep2D-BEAT's per-object views as a frame sampler (every knob in :class:`SamplerConfig`)."""
+    """Rep2D-BEAT's per-object views as a frame sampler (every knob in :class:`SamplerConfig`).
+
+    Its banks are filled one object (a *unit*) at a time: :meth:`units` lists the objects from the scene
+    alone, and :meth:`unit_shots` samples one object's views from that object's own random stream (child
+    ``i`` of ``SeedSequence([seed, scene hash])`` for the ``i``-th object of ``scene.object_ids()``), so an
+    object's views do not depend on which other objects were sampled, or in what order."""
 
     name: ClassVar[str] = "object_views"
 
@@ -515,29 +520,50 @@ class ObjectViews:
         self.config = config if isinstance(config, SamplerConfig) else \
             config_from_dict(SamplerConfig, config, what="object_views sampler")
         self.skipped: list[int] = []  # objects without enough views (the paper skips them too)
+        self._views: tuple | None = None  # (scene, renderer, ViewSampler) of the last unit_shots call
 
-    def shots(self, scene: Scene, renderer, progress: bool = False) -> Iterator[Shot]:
-        """Each kept object's views, visible ones first; an object without enough views yields none."""
-        from tqdm.auto import tqdm
+    @property
+    def slots(self) -> int:
+        """Frames per object at most: its visible and invisible views."""
+        return self.config.views_visible + self.config.views_invisible
 
-        cfg = self.config
-        sampler = ViewSampler(scene, renderer, cfg)
+    def units(self, scene: Scene) -> list[int]:
+        """The objects to sample, in order: every non-structural object, or a seeded ``max_objects`` of them."""
         ids = scene.object_ids()
-        # Each object draws from its own stream so skipping one does not shift the others.
-        seeds = np.random.SeedSequence([cfg.seed, int(scene.content_hash[:8], 16)]).spawn(len(ids))
+        cfg = self.config
         if cfg.max_objects is not None and cfg.max_objects < len(ids):
             pick = sorted(np.random.default_rng(cfg.seed).choice(len(ids), cfg.max_objects, replace=False))
-            ids, seeds = [ids[i] for i in pick], [seeds[i] for i in pick]
+            ids = [ids[i] for i in pick]
+        return ids
+
+    def _seed(self, scene: Scene, object_id: int) -> np.random.SeedSequence:
+        """The object's own stream: what ``SeedSequence([seed, hash]).spawn(n)[i]`` gives, without spawning."""
+        i = scene.object_ids().index(object_id)
+        return np.random.SeedSequence([self.config.seed, int(scene.content_hash[:8], 16)], spawn_key=(i,))
+
+    def unit_shots(self, scene: Scene, renderer, object_id: int) -> list[Shot]:
+        """One object's views, visible ones first; none when the object is skipped (too few views found)."""
+        if self._views is None or self._views[0] is not scene or self._views[1] is not renderer:
+            self._views = (scene, renderer, ViewSampler(scene, renderer, self.config))
+        views = self._views[2].sample_object(object_id, np.random.default_rng(self._seed(scene, object_id)))
+        if not views and object_id not in self.skipped:
+            self.skipped.append(object_id)
+        out = []
+        for view, rgb, depth, inst in views:
+            ann = view.annotation
+            out.append(Shot(view.camera, Frame(rgb=rgb, depth=depth, instance=inst), object_id,
+                            "visible" if view.visible else "invisible",
+                            {object_id: (ann.tight_box, ann.amodal_pixels)}))
+        return out
+
+    def shots(self, scene: Scene, renderer, progress: bool = False) -> Iterator[Shot]:
+        """Each object's views in :meth:`units` order (a bank stores them unit by unit instead)."""
+        from tqdm.auto import tqdm
+
         self.skipped = []
-        for oid, seed in tqdm(list(zip(ids, seeds)), desc=f"views {scene.scene_id}", disable=not progress,
-                              unit="obj", leave=False):
-            views = sampler.sample_object(oid, np.random.default_rng(seed))
-            if not views:
-                self.skipped.append(oid)
-            for view, rgb, depth, inst in views:
-                ann = view.annotation
-                yield Shot(view.camera, Frame(rgb=rgb, depth=depth, instance=inst), oid,
-                           "visible" if view.visible else "invisible", {oid: (ann.tight_box, ann.amodal_pixels)})
+        for oid in tqdm(self.units(scene), desc=f"views {scene.scene_id}", disable=not progress, unit="obj",
+                        leave=False):
+            yield from self.unit_shots(scene, renderer, oid)
 
     def to_dict(self) -> dict:
         """The config as a JSON-ready dict (part of the bank's cache key)."""

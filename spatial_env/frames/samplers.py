@@ -14,6 +14,14 @@ The bank annotates every shot (:mod:`spatial_env.frames.annotate`) and stores it
                     the mesh rendered at each photo's pose; :mod:`spatial_env.frames.captured`
 ==================  =============================================================================
 
+A sampler whose frames fall into independent *units* (``object_views``: one per object) also has
+``units(scene) -> list[int]`` (cheap: from the scene alone), ``slots`` (frames per unit at most) and
+``unit_shots(scene, renderer, unit) -> list[Shot]`` (one unit's shots from that unit's own random
+stream); its banks are filled unit by unit on demand (:class:`~spatial_env.frames.FrameBank`). A
+walkthrough has no units: frame k of a walk depends on every frame before it (one random stream,
+frames rejected along the way), its ~48 frames cost a few seconds, and its questions compare frames
+across the whole walk, so its bank is built whole.
+
 A sampler whose frames come from files beside the scene (``captured``) also has
 ``source_files(scene_spec) -> list[Path]`` (they join the bank's cache key) and its ``shots`` takes
 ``scene_spec=`` (the path the scene was loaded from). ``image_size(scene_spec) -> (height, width)``

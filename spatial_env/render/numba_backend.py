@@ -21,11 +21,20 @@ Pipeline per frame (all jitted, ``cache=True`` so a second process skips compila
 
 Every pixel's result depends only on the set of triangles covering it, never on the order they
 are visited, so output bytes do not depend on the thread count.
+
+``render(..., object_transforms={id: 4x4})`` moves objects for one call without rebuilding anything: the
+moved objects' vertices are transformed into a scratch copy of the vertex array (restored after the
+call) and the face blocks holding them skip block culling (their boxes hold the static positions); the
+output equals a scene rebuilt with :func:`~spatial_env.render.base.transform_vertices`, byte for byte.
+A process forked after GNU OpenMP started (an AsyncVectorEnv worker) renders with serial twins of
+the parallel kernels, which give the same bytes.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import types
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
@@ -126,25 +135,24 @@ def _transform_list(verts, vert_ids, R, t, fx, fy, cx, cy, width, height, near, 
                           guard, sx, sy, w, code)
 
 
-@njit(cache=True)
 def _merge_ranges(visible, lo, hi):
-    """Sorted, merged vertex index ranges [start, end) of the visible blocks."""
+    """Sorted, merged vertex index ranges [start, end) of the visible blocks.
+
+    Plain numpy (a running maximum of the ends marks where a new range starts): the jitted loop it
+    replaces cost ~2 s of first-run compilation, mostly numba's merge sort, for no speed-up."""
     idx = np.flatnonzero(visible)
-    order = np.argsort(lo[idx], kind="mergesort")
-    starts = np.empty(idx.shape[0], np.int64)
-    ends = np.empty(idx.shape[0], np.int64)
-    m = -1
-    for j in order:
-        a, b = lo[idx[j]], hi[idx[j]]
-        if m >= 0 and a <= ends[m]:
-            ends[m] = max(ends[m], b)
-        else:
-            m += 1
-            starts[m], ends[m] = a, b
-    return starts[:m + 1], ends[:m + 1]
+    if idx.shape[0] == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.argsort(lo[idx], kind="stable")
+    a, b = lo[idx][order], hi[idx][order]
+    reach = np.maximum.accumulate(b)
+    new = np.ones(a.shape[0], bool)
+    new[1:] = a[1:] > reach[:-1]
+    first = np.flatnonzero(new)
+    return a[first].astype(np.int64), np.maximum.reduceat(b, first).astype(np.int64)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: on the rare clipping path, and three inlined copies cost ~1 s to compile
 def _side_code(verts, v, R, t, fx, fy, cx, cy, width, height):
     """Which image sides a vertex is outside of; homogeneous tests, valid behind the camera too."""
     X, Y, Z = _to_camera(verts, v, R, t)
@@ -264,7 +272,8 @@ def _clip_polygon(poly, src, n, plane):
         dp = plane[0] * p[0] + plane[1] * p[1] + plane[2] * p[2] + plane[3]
         dq = plane[0] * q[0] + plane[1] * q[1] + plane[2] * q[2] + plane[3]
         if dp >= 0.0:
-            out[m] = p
+            for d in range(3):  # not out[m] = p: array assignment compiles numba's broadcasting checks (~2 s)
+                out[m, d] = p[d]
             out_src[m] = src[i]
             m += 1
         if (dp >= 0.0) != (dq >= 0.0):
@@ -307,7 +316,7 @@ def _clip_triangles(faces, face_ids, use_all, todo, code, verts, R, t, sx, sy, w
             src[i] = faces[f, i]
             poly[i, 0], poly[i, 1], poly[i, 2] = _to_camera(verts, src[i], R, t)
             flags |= code[src[i]]
-        n = 3
+        n = np.int64(3)  # not a literal 3, which made numba compile _clip_polygon twice
         for pl in range(5):
             if flags & bits[pl]:  # planes no vertex is outside of cannot cut the triangle
                 poly, src, n = _clip_polygon(poly, src, n, planes[pl])
@@ -511,6 +520,158 @@ def _raster_bands(faces, face_ids, use_all, sx, sy, w, verts, colors, face_objec
                           cx, cy, inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth, inst)
 
 
+# ----------------------------------------------------------------------------- after a fork
+
+def _serial_twin(kernel):
+    """The same kernel compiled without threads (``prange`` runs as ``range``), under its own name so its
+    cache entry is its own."""
+    f = kernel.py_func
+    g = types.FunctionType(f.__code__, f.__globals__, f.__name__ + "_serial", f.__defaults__, f.__closure__)
+    g.__qualname__, g.__module__ = f.__qualname__ + "_serial", f.__module__
+    return njit(cache=True)(g)
+
+
+# A process forked from one whose GNU OpenMP thread pool was running cannot start that pool again (numba
+# terminates it: "fork() called from a process already using GNU OpenMP"), e.g. an AsyncVectorEnv worker of
+# a process that rendered before. Such a child renders with these serial twins instead (same bytes: the
+# output never depends on the thread count).
+_KERNELS = {k.py_func.__name__: (k, _serial_twin(k))
+            for k in (_transform_ranges, _transform_list, _classify, _bin, _raster_bands)}
+_SERIAL = False
+
+
+def _after_fork_in_child() -> None:
+    global _SERIAL
+    from numba.np.ufunc import parallel
+
+    if getattr(parallel, "_is_initialized", False):
+        try:
+            _SERIAL = _SERIAL or numba.threading_layer() == "omp"
+        except ValueError:  # no layer launched after all
+            pass
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _kernel(name: str):
+    """The parallel kernel ``name``, or its serial twin in a child forked after OpenMP started."""
+    return _KERNELS[name][1 if _SERIAL else 0]
+
+
+# ----------------------------------------------------------------------------- first-run compilation
+
+#: Seconds the first render's compilation takes on an idle 2-core machine (benchmarks/scale.py measures it),
+#: for the announcement; a busy machine takes longer.
+COMPILE_SECONDS = 15
+
+_compile_state = {"checked": False, "announced_at": None}
+_compile_lock = threading.Lock()
+
+
+def _entry_kernels(only_objects: bool) -> list:
+    """The jitted functions a full render (or, ``only_objects``, an object subset's) calls from Python; the
+    others are compiled into them."""
+    first = [_kernel("_transform_list")] if only_objects else [_visible_blocks, _kernel("_transform_ranges")]
+    return [*first, _kernel("_classify"), _kernel("_bin"), _clip_triangles, _kernel("_raster_bands")]
+
+
+def needs_compile(only_objects: bool = False) -> bool | None:
+    """Whether the next full render (``only_objects``: the next render of an object subset) in this process must
+    compile kernels first: True when numba's on-disk cache (``NUMBA_CACHE_DIR``, else ``__pycache__`` beside
+    this file) lacks one for this source and CPU, False when all are there or already loaded, None when
+    numba's cache cannot be inspected."""
+    try:
+        for k in _entry_kernels(only_objects):
+            if k.overloads:
+                continue
+            index = k._cache._cache_file._load_index()  # {} when missing or stale (source changed)
+            magic = k.targetctx.codegen().magic_tuple()
+            if not any(key[1] == magic for key in index):
+                return True
+        return False
+    except Exception:  # numba's cache internals differ: fall back to announcing slow first renders
+        return None
+
+
+def _announce(message: str) -> None:
+    import sys
+
+    print(f"spatial-env: {message}", file=sys.stderr, flush=True)
+
+
+def _before_first_render(only_objects: bool) -> None:
+    """Once per process: say so on stderr before the renderer's one-time compilation starts."""
+    with _compile_lock:
+        if _compile_state["checked"]:
+            return
+        _compile_state["checked"] = True
+        cold = needs_compile(only_objects)
+        if cold:
+            _announce(f"compiling the renderer (once per machine, about {COMPILE_SECONDS} s on 2 cores; "
+                      f"later runs load it from numba's cache)...")
+            _compile_state["announced_at"] = _now()
+        elif cold is None:
+            _compile_state["announced_at"] = _now()
+
+
+def _after_first_render() -> None:
+    started = _compile_state["announced_at"]
+    if started is not None:
+        _compile_state["announced_at"] = None
+        took = _now() - started
+        if took > 2.0:
+            _announce(f"renderer compiled in {took:.0f} s")
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()
+
+
+_warm_thread: threading.Thread | None = None
+
+
+def start_warm_up() -> threading.Thread | None:
+    """Compile the renderer in a background thread when its cache lacks the full-render kernels, so the
+    compilation overlaps whatever the caller does next (loading a scene); a render started meanwhile waits for
+    it. Returns the thread, or None when there is nothing to compile."""
+    global _warm_thread
+    with _compile_lock:
+        if _warm_thread is not None or needs_compile() is False:
+            return _warm_thread
+        _warm_thread = threading.Thread(target=_warm_up, name="spatial-env-compile", daemon=True)
+    _warm_thread.start()
+    return _warm_thread
+
+
+def _join_warm_up() -> None:
+    """Before a fork: let a running warm-up finish, so no child inherits numba's compiler lock held by a
+    thread it does not have."""
+    if _warm_thread is not None and _warm_thread.is_alive() and _warm_thread is not threading.current_thread():
+        _warm_thread.join()
+
+
+os.register_at_fork(before=_join_warm_up)
+
+
+def _warm_up() -> None:
+    """Render a one-box scene (full and one object alone), which compiles every kernel a render calls."""
+    from ..camera import look_at
+    from ..scene.build import SceneBuilder
+    from ..scene.primitives import box
+
+    b = SceneBuilder("warm-up", source="warm-up")
+    oid = b.add_object("box", box((1.0, 1.0, 1.0), (0.0, 0.0, 0.5), (128, 128, 128)))
+    scene = b.build(bounds=[[-2, -2, 0], [2, 2, 2]], floor_height=0.0)
+    cam = Camera(np.array([[8.0, 0, 8.0], [0, 8.0, 8.0], [0, 0, 1.0]]),
+                 look_at(np.array([1.5, -2.0, 1.5]), np.array([0.0, 0.0, 0.5])), 16, 16)
+    r = NumbaRenderer(scene)
+    r.render(cam)
+    r.render(cam, only_objects=[oid])
+
+
 # ----------------------------------------------------------------------------- the renderer
 
 
@@ -561,6 +722,9 @@ class NumbaRenderer:
         vertices for this call only (the scene is not rebuilt: only their vertices are transformed, into
         a scratch copy, and the face blocks they lie in are exempt from block culling)."""
         self._check_camera(camera)
+        first = not _compile_state["checked"]
+        if first:
+            _before_first_render(only_objects is not None)
         with self._lock:  # scratch buffers and the subset cache are shared between calls
             moved = self._moved(object_transforms)
             verts, forced = self._verts, None
@@ -574,6 +738,8 @@ class NumbaRenderer:
             finally:
                 for ids, _, _ in moved:  # the scratch copy is the static scene again
                     verts[ids] = self._verts[ids]
+                if first:
+                    _after_first_render()
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -679,7 +845,7 @@ class NumbaRenderer:
         depth = np.empty((H, W), np.float32)
         inst = np.empty((H, W), np.int32)
         R, t, fx, fy, cx, cy = view.R, view.t, view.fx, view.fy, view.cx, view.cy
-        _raster_bands(self._faces, face_ids, use_all, *projected[:3], verts, self._colors, self._face_object,
+        _kernel("_raster_bands")(self._faces, face_ids, use_all, *projected[:3], verts, self._colors, self._face_object,
                       band_start, tri_list, *clipped, R, t, fx, fy, cx, cy, self._inv_ray_length(view), W, H,
                       max(1, min(numba.get_num_threads() * 4, len(band_start) - 1)), self.shading, self.ambient,
                       self.background, self._buffer("wbuf", (H * W,), np.float64),
@@ -699,10 +865,10 @@ class NumbaRenderer:
             if forced_blocks is not None:  # their boxes hold the static positions: let _classify decide
                 blocks[forced_blocks] = 1
             starts, ends = _merge_ranges(blocks, self._block_vlo, self._block_vhi)
-            _transform_ranges(verts, starts, ends, *cam, GUARD_BAND, sx, sy, w, code)
+            _kernel("_transform_ranges")(verts, starts, ends, *cam, GUARD_BAND, sx, sy, w, code)
         else:  # subsets are small and not in mesh order: no block culling
             blocks = np.ones((len(face_ids) >> BLOCK_SHIFT) + 1, np.uint8)
-            _transform_list(verts, vert_ids, *cam, GUARD_BAND, sx, sy, w, code)
+            _kernel("_transform_list")(verts, vert_ids, *cam, GUARD_BAND, sx, sy, w, code)
         return blocks, (sx, sy, w, code)
 
     def _triangle_stage(self, view: _View, face_ids, use_all: bool, blocks, projected, verts: np.ndarray):
@@ -713,13 +879,13 @@ class NumbaRenderer:
         status = self._buffer("status", (nf,), np.int32)
         counts = np.zeros((N_CHUNKS, (v.height + BAND_HEIGHT - 1) // BAND_HEIGHT), np.int64)
         clip_counts = np.zeros(N_CHUNKS, np.int64)
-        _classify(self._faces, face_ids, use_all, blocks, code, sx, sy, verts, v.R, v.t, v.fx, v.fy, v.cx,
+        _kernel("_classify")(self._faces, face_ids, use_all, blocks, code, sx, sy, verts, v.R, v.t, v.fx, v.fy, v.cx,
                   v.cy, v.width, v.height, status, counts, clip_counts)
         band_start, offsets = _band_offsets(counts)
         # int32 positions (faces < 2**31): halves the bin lists' memory traffic
         tri_list = self._buffer("tri_list", (int(band_start[-1]),), np.int32)
         clip_list = np.empty(int(clip_counts.sum()), np.int64)
-        _bin(status, offsets, tri_list, np.cumsum(clip_counts) - clip_counts, clip_list)
+        _kernel("_bin")(status, offsets, tri_list, np.cumsum(clip_counts) - clip_counts, clip_list)
         clipped = _clip_triangles(self._faces, face_ids, use_all, clip_list, code, verts, v.R, v.t, sx, sy, w,
                                   v.fx, v.fy, v.cx, v.cy, float(v.width), float(v.height), self.near, GUARD_BAND)
         return band_start, tri_list, clipped

@@ -51,11 +51,12 @@ def camera_position(frame: FrameRecord) -> list[float]:
 def choose(bank: FrameBank, rng: np.random.Generator, options: Rep2DOptions) -> tuple[int, list[int], int]:
     """Pick an object, k = num_views - 1 context views where it is visible, and a query view."""
     k = options.num_views - 1
-    eligible = bank.targets_with("visible", options.num_views)
-    if not eligible:
+    # draw_target renders only the objects it draws (a lazily filled bank), and draws alike either way.
+    try:
+        oid = bank.draw_target("visible", options.num_views, rng)
+    except ValueError:
         raise CannotPose(f"scene {bank.scene_id!r}: no object has {options.num_views} visible views "
-                         f"(the bank samples {bank.index['config']['views_visible']} per object)")
-    oid = eligible[int(rng.integers(len(eligible)))]
+                         f"(the bank samples {bank.index['config']['views_visible']} per object)") from None
     visible, invisible = bank.targeted(oid, "visible"), bank.targeted(oid, "invisible")
     order = rng.permutation(len(visible))
     context = [visible[i] for i in order[:k]]
