@@ -58,3 +58,16 @@ def transform_vertices(vertices: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     for i in range(3):
         out[:, i] = ((v[:, 0] * T[i, 0] + v[:, 1] * T[i, 1]) + v[:, 2] * T[i, 2]) + T[i, 3]
     return out
+
+
+def check_options(scene, backend: str, near: float, ambient: float, background) -> np.ndarray:
+    """Validate the options every backend takes (the scene, ``near``, ``ambient``); ``background`` as uint8 RGB."""
+    from ..scene.model import Scene
+
+    if not isinstance(scene, Scene):
+        raise TypeError(f"the {backend} renderer needs a spatial_env.scene.Scene, got {type(scene).__name__}")
+    if not near > 0.0:
+        raise ValueError(f"near must be positive, got {near}")
+    if not 0.0 <= ambient <= 1.0:
+        raise ValueError(f"ambient must be in [0, 1], got {ambient}")
+    return np.asarray(background, dtype=np.uint8).reshape(3)

@@ -50,7 +50,7 @@ import numpy as np
 
 from ..camera import Camera
 from ..scene.model import Scene
-from .base import Frame, check_rigid_transform, transform_vertices
+from .base import Frame, check_options, check_rigid_transform, transform_vertices
 
 #: What to install for the backend, named in every "unavailable" error.
 INSTALL_HINT = ("pip install 'spatial-env[gl]' (moderngl) and the EGL runtime, on Debian/Ubuntu: "
@@ -443,15 +443,10 @@ class GLRenderer:
 
     def __init__(self, scene: Scene, *, shading: bool = True, ambient: float = 0.35, near: float = 0.01,
                  background=(0, 0, 0), subset_cache_size: int = 256):
-        if not isinstance(scene, Scene):
-            raise TypeError(f"GLRenderer needs a spatial_env.scene.Scene, got {type(scene).__name__}")
-        if not near > 0.0:
-            raise ValueError(f"near must be positive, got {near}")
-        if not 0.0 <= ambient <= 1.0:
-            raise ValueError(f"ambient must be in [0, 1], got {ambient}")
+        rgb = check_options(scene, "gl", near, ambient, background)
         self.scene = scene
         self.shading, self.ambient, self.near = bool(shading), float(ambient), float(near)
-        self.background = tuple(int(c) for c in np.asarray(background, dtype=np.uint8).reshape(3))
+        self.background = tuple(int(c) for c in rgb)
         self._verts, self._faces, self._face_object = scene.vertices, scene.faces, scene.face_object
         self._object_faces = {i: np.asarray(o.face_indices, dtype=np.int64) for i, o in scene.objects.items()}
         self._subset_cache_size = int(subset_cache_size)

@@ -45,7 +45,7 @@ from numba import njit, prange
 
 from ..camera import Camera
 from ..scene.model import Scene
-from .base import Frame, check_rigid_transform, transform_vertices
+from .base import Frame, check_options, check_rigid_transform, transform_vertices
 
 # Fixed-point sub-pixel precision: 8 bits, so snapped coordinates and edge functions are exact
 # integers and adjacent triangles agree bit for bit on their shared edge (no cracks, no overlap).
@@ -686,15 +686,10 @@ class NumbaRenderer:
 
     def __init__(self, scene: Scene, *, shading: bool = True, ambient: float = 0.35, near: float = 0.01,
                  background=(0, 0, 0), subset_cache_size: int = 256):
-        if not isinstance(scene, Scene):
-            raise TypeError(f"NumbaRenderer needs a spatial_env.scene.Scene, got {type(scene).__name__}")
-        if not near > 0.0:
-            raise ValueError(f"near must be positive, got {near}")
-        if not 0.0 <= ambient <= 1.0:
-            raise ValueError(f"ambient must be in [0, 1], got {ambient}")
+        rgb = check_options(scene, "numba", near, ambient, background)
         self.scene = scene
         self.shading, self.ambient, self.near = bool(shading), float(ambient), float(near)
-        self.background = tuple(np.uint8(c) for c in np.asarray(background, dtype=np.uint8).reshape(3))
+        self.background = tuple(np.uint8(c) for c in rgb)
         self._verts = scene.vertices  # float32, contiguous (Scene guarantees it)
         self._faces = scene.faces
         self._colors = scene.colors
