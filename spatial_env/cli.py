@@ -19,7 +19,7 @@ def overview_images(scene, count: int, resolution: int, renderer: str = "auto", 
     from .render import make_renderer
     from .scene.walkable import overview_cameras
 
-    from .evaluation import is_terminal
+    from .progress import is_terminal
 
     r = make_renderer(scene, backend=renderer)
     cams = overview_cameras(scene, count, resolution)

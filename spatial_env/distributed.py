@@ -445,7 +445,7 @@ class _Bar:
     an estimate of the time left."""
 
     def __init__(self, total: float, desc: str, enabled: bool):
-        from .evaluation import LineProgress, is_terminal
+        from .progress import LineProgress, is_terminal
 
         self.total, self.done, self.start = total, 0.0, time.monotonic()
         self.bar = self.lines = None

@@ -63,6 +63,7 @@ from .. import __version__
 from ..camera import Camera
 from ..render.base import Frame
 from ..scene.model import Scene
+from ..progress import is_terminal
 from .annotate import FrameAnnotator, ObjectAnnotation, amodal_item
 from .samplers import get_sampler
 
@@ -445,7 +446,7 @@ class FrameBank:
         from tqdm.auto import tqdm
 
         missing = set(self.missing_units())
-        if _is_terminal():
+        if is_terminal():
             for u in tqdm(todo, desc=f"frame bank {self.scene_id}", unit="obj", leave=False):
                 self.fill_unit(u)
             return
@@ -915,13 +916,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _is_terminal() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 def scene_identity(spec, source_files=()) -> str:
     """A cheap cache identity for a scene spec (a Scene, a ``procedural:`` name or a path) that does not
     need the scene loaded: content hash, generator version, or the path, size and modification time of
@@ -1006,7 +1000,7 @@ def _create(scene, spec: FrameSpec, path: Path, backend: str, identity: str, pro
 
         start_warm_up()
     loaded = scene if isinstance(scene, Scene) else load_scene(scene)
-    if spec.has_units or not progress or _is_terminal():
+    if spec.has_units or not progress or is_terminal():
         return FrameBank.create(loaded, path, spec, renderer=backend, progress=progress, identity=identity,
                                 scene_spec=scene)
     # Not a terminal (a log file, a pipe): two plain lines instead of nested bars' escape codes.
