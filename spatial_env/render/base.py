@@ -71,3 +71,37 @@ def check_options(scene, backend: str, near: float, ambient: float, background) 
     if not 0.0 <= ambient <= 1.0:
         raise ValueError(f"ambient must be in [0, 1], got {ambient}")
     return np.asarray(background, dtype=np.uint8).reshape(3)
+
+
+def check_camera(camera, max_size: int) -> None:
+    """Reject what no backend can render: not a Camera, a size outside 1..``max_size``, a non-finite or
+    skewed K, a pose whose rotation is not orthonormal and right-handed."""
+    if not isinstance(camera, Camera):
+        raise TypeError(f"render() needs a spatial_env.camera.Camera, got {type(camera).__name__}")
+    if not (0 < camera.width <= max_size and 0 < camera.height <= max_size):
+        raise ValueError(f"image size must be within 1..{max_size} pixels, got {camera.width}x{camera.height}")
+    K, pose = np.asarray(camera.K), np.asarray(camera.pose)
+    if K.shape != (3, 3) or pose.shape != (4, 4) or not (np.isfinite(K).all() and np.isfinite(pose).all()):
+        raise ValueError("camera K must be a finite 3x3 and pose a finite 4x4 matrix")
+    if K[0, 0] <= 0 or K[1, 1] <= 0 or K[0, 1] != 0:
+        raise ValueError("camera K must have positive focal lengths and no skew")
+    R = pose[:3, :3]
+    if not np.allclose(R.T @ R, np.eye(3), atol=1e-6) or np.linalg.det(R) <= 0:
+        raise ValueError("camera pose rotation must be orthonormal and right-handed")
+
+
+def subset_key(only_objects) -> frozenset[int]:
+    """The id set of ``only_objects`` (one id or several), the key backends cache subsets by."""
+    if isinstance(only_objects, (int, np.integer)):
+        only_objects = [only_objects]
+    return frozenset(int(i) for i in only_objects)
+
+
+def subset_faces(key: frozenset[int], object_faces: Mapping[int, np.ndarray], scene_id: str) -> np.ndarray:
+    """Sorted face indices (int64) of the objects in ``key``; unknown ids are an error naming them."""
+    unknown = sorted(key - object_faces.keys())
+    if unknown:
+        raise ValueError(f"unknown object id(s) {unknown} in scene {scene_id!r} ({len(object_faces)} objects)")
+    parts = [object_faces[i] for i in sorted(key)]
+    return np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.zeros(0, np.int64)
+

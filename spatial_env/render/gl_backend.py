@@ -50,7 +50,8 @@ import numpy as np
 
 from ..camera import Camera
 from ..scene.model import Scene
-from .base import Frame, check_options, check_rigid_transform, transform_vertices
+from .base import (Frame, check_camera, check_options, check_rigid_transform, subset_faces, subset_key,
+                   transform_vertices)
 
 #: What to install for the backend, named in every "unavailable" error.
 INSTALL_HINT = ("pip install 'spatial-env[gl]' (moderngl) and the EGL runtime, on Debian/Ubuntu: "
@@ -640,36 +641,16 @@ class GLRenderer:
     # -- helpers -------------------------------------------------------------------------------
 
     def _check_camera(self, camera: Camera) -> None:
-        if not isinstance(camera, Camera):
-            raise TypeError(f"render() needs a spatial_env.camera.Camera, got {type(camera).__name__}")
-        if not (0 < camera.width <= self._max_size and 0 < camera.height <= self._max_size):
-            raise ValueError(f"image size must be within 1..{self._max_size} pixels, "
-                             f"got {camera.width}x{camera.height}")
-        K, pose = np.asarray(camera.K), np.asarray(camera.pose)
-        if K.shape != (3, 3) or pose.shape != (4, 4) or not (np.isfinite(K).all() and np.isfinite(pose).all()):
-            raise ValueError("camera K must be a finite 3x3 and pose a finite 4x4 matrix")
-        if K[0, 0] <= 0 or K[1, 1] <= 0 or K[0, 1] != 0:
-            raise ValueError("camera K must have positive focal lengths and no skew")
-        R = pose[:3, :3]
-        if not np.allclose(R.T @ R, np.eye(3), atol=1e-6) or np.linalg.det(R) <= 0:
-            raise ValueError("camera pose rotation must be orthonormal and right-handed")
+        check_camera(camera, self._max_size)
 
     def _subset(self, only_objects: Iterable[int]) -> _Draw:
         """The draw of some objects' faces, in face order (LRU-cached by the id set)."""
-        if isinstance(only_objects, (int, np.integer)):
-            only_objects = [only_objects]
-        key = frozenset(int(i) for i in only_objects)
+        key = subset_key(only_objects)
         hit = self._subsets.get(key)
         if hit is not None:
             self._subsets.move_to_end(key)
             return hit
-        unknown = sorted(key - self._object_faces.keys())
-        if unknown:
-            raise ValueError(f"unknown object id(s) {unknown} in scene {self.scene.scene_id!r} "
-                             f"({len(self._object_faces)} objects)")
-        parts = [self._object_faces[i] for i in sorted(key)]
-        faces = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
-        hit = self._subsets[key] = self._draw(faces)
+        hit = self._subsets[key] = self._draw(subset_faces(key, self._object_faces, self.scene.scene_id))
         if len(self._subsets) > self._subset_cache_size:
             _, old = self._subsets.popitem(last=False)
             old.vao.release()

@@ -45,7 +45,8 @@ from numba import njit, prange
 
 from ..camera import Camera
 from ..scene.model import Scene
-from .base import Frame, check_options, check_rigid_transform, transform_vertices
+from .base import (Frame, check_camera, check_options, check_rigid_transform, subset_faces, subset_key,
+                   transform_vertices)
 
 # Fixed-point sub-pixel precision: 8 bits, so snapped coordinates and edge functions are exact
 # integers and adjacent triangles agree bit for bit on their shared edge (no cracks, no overlap).
@@ -739,18 +740,7 @@ class NumbaRenderer:
     # -- helpers ---------------------------------------------------------------------------
 
     def _check_camera(self, camera: Camera) -> None:
-        if not isinstance(camera, Camera):
-            raise TypeError(f"render() needs a spatial_env.camera.Camera, got {type(camera).__name__}")
-        if not (0 < camera.width <= MAX_SIZE and 0 < camera.height <= MAX_SIZE):
-            raise ValueError(f"image size must be within 1..{MAX_SIZE} pixels, got {camera.width}x{camera.height}")
-        K, pose = np.asarray(camera.K), np.asarray(camera.pose)
-        if K.shape != (3, 3) or pose.shape != (4, 4) or not (np.isfinite(K).all() and np.isfinite(pose).all()):
-            raise ValueError("camera K must be a finite 3x3 and pose a finite 4x4 matrix")
-        if K[0, 0] <= 0 or K[1, 1] <= 0 or K[0, 1] != 0:
-            raise ValueError("camera K must have positive focal lengths and no skew")
-        R = pose[:3, :3]
-        if not np.allclose(R.T @ R, np.eye(3), atol=1e-6) or np.linalg.det(R) <= 0:
-            raise ValueError("camera pose rotation must be orthonormal and right-handed")
+        check_camera(camera, MAX_SIZE)
 
     def _moved(self, object_transforms) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """(vertex ids, 4x4 transform, face blocks) of each object to move, checked."""
@@ -787,21 +777,14 @@ class NumbaRenderer:
 
     def _subset(self, only_objects: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
         """Sorted face and vertex indices of some objects (LRU-cached by the id set)."""
-        if isinstance(only_objects, (int, np.integer)):
-            only_objects = [only_objects]
-        key = frozenset(int(i) for i in only_objects)
+        key = subset_key(only_objects)
         hit = self._subsets.get(key)
         if hit is not None:
             self._subsets.move_to_end(key)
             return hit
-        unknown = sorted(key - self._object_faces.keys())
-        if unknown:
-            raise ValueError(f"unknown object id(s) {unknown} in scene {self.scene.scene_id!r} "
-                             f"({len(self._object_faces)} objects)")
-        parts = [self._object_faces[i] for i in sorted(key)]
-        faces = np.unique(np.concatenate(parts)) if parts else self._empty
+        faces = subset_faces(key, self._object_faces, self.scene.scene_id)
         verts = np.unique(self._faces[faces]) if len(faces) else self._empty
-        hit = (faces.astype(np.int64), verts.astype(np.int64))
+        hit = (faces, verts.astype(np.int64))
         self._subsets[key] = hit
         if len(self._subsets) > self._subset_cache_size:
             self._subsets.popitem(last=False)
