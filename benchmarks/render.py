@@ -13,14 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import replace
-from pathlib import Path
+
+from readme import write_section
 
 import numpy as np
 
@@ -29,8 +29,6 @@ from spatial_env.scene import Scene, load_scene
 
 SIZES = (256, 512, 1024)
 TRIANGLES = (100_000, 1_000_000)
-README = Path(__file__).with_name("README.md")
-START, END = "<!-- render-benchmark:start -->", "<!-- render-benchmark:end -->"
 
 # Generated rooms the benchmark tessellates: the triangle count asked for -> the room it starts from.
 # Counts at or below a room's own size use that room as generated (bathroom-1: ~104k triangles).
@@ -356,14 +354,8 @@ def markdown(results: list[dict], passive: list[dict], startup: dict, load_befor
 
 
 def write_readme(text: str) -> None:
-    """Replace the block between the markers in the "Rendering" section (create it if missing)."""
-    block = f"{START}\n{text}\n{END}"
-    old = README.read_text() if README.exists() else "# Benchmarks\n"
-    if START in old and END in old:
-        new = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, old, flags=re.DOTALL)
-    else:
-        new = old.rstrip() + "\n\n## Rendering\n\n`python benchmarks/render.py`\n\n" + block + "\n"
-    README.write_text(new)
+    """Rewrite this benchmark's block of benchmarks/README.md."""
+    write_section("render-benchmark", "Rendering", "python benchmarks/render.py", text)
 
 
 def main() -> None:

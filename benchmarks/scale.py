@@ -17,15 +17,14 @@ import argparse
 import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-README = Path(__file__).with_name("README.md")
-START, END = "<!-- scale-benchmark:start -->", "<!-- scale-benchmark:end -->"
+from readme import write_section
+
 SUBSET = ("procedural:living_room-0", "procedural:kitchen-1", "procedural:bathroom-1")
 BIG_ROOM = "procedural:seed-14"  # 40 objects, ~216k triangles: the largest generated room of seeds 0-39
 SPAR_SCENES, SPAR_QUESTIONS = 4_000, 7_000_000
@@ -294,14 +293,8 @@ def markdown(r: dict) -> str:
 
 
 def write_readme(text: str) -> None:
-    """Replace the block between the markers in the "Speed and scale" section (create it if missing)."""
-    block = f"{START}\n{text}\n{END}"
-    old = README.read_text() if README.exists() else "# Benchmarks\n"
-    if START in old and END in old:
-        new = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, old, flags=re.DOTALL)
-    else:
-        new = old.rstrip() + "\n\n## Speed and scale\n\n`python benchmarks/scale.py`\n\n" + block + "\n"
-    README.write_text(new)
+    """Rewrite this benchmark's block of benchmarks/README.md."""
+    write_section("scale-benchmark", "Speed and scale", "python benchmarks/scale.py", text)
 
 
 if __name__ == "__main__":
