@@ -51,14 +51,10 @@ def _memo(key: tuple, make: Callable[[], list[int]]) -> list[int]:
     return found
 
 
-def _items(bank: FrameBank, frame: int, o: SparOptions) -> dict[int, Item]:
-    return frame_items(bank, frame, o)
-
-
 def _frames_with(bank: FrameBank, o: SparOptions, k: int) -> list[int]:
     """Frames with at least ``k`` items."""
     key = (str(bank.path), "with", k, o.min_vertex_fraction, o.min_area, tuple(o.depth_range))
-    return _memo(key, lambda: [f for f in range(len(bank)) if len(_items(bank, f, o)) >= k])
+    return _memo(key, lambda: [f for f in range(len(bank)) if len(frame_items(bank, f, o)) >= k])
 
 
 def _partners(bank: FrameBank, main: int, o: SparOptions) -> list[int]:
@@ -80,7 +76,7 @@ def single_view(bank: FrameBank, rng: np.random.Generator, o: SparOptions, k: in
     if not frames:
         raise Skip
     f = frames[int(rng.integers(len(frames)))]
-    items = _items(bank, f, o)
+    items = frame_items(bank, f, o)
     return f, [items[i] for i in _choose(rng, sorted(items), k)]
 
 
@@ -97,14 +93,14 @@ def cross_items(bank: FrameBank, rng: np.random.Generator, o: SparOptions, views
                 n_other: int) -> list[Mark]:
     """``n_main`` items of the main view, then ``n_other`` items each from a random other view, all
     distinct objects, the others not seen as items in the main view (so the question spans views)."""
-    main_items = _items(bank, views[0], o)
+    main_items = frame_items(bank, views[0], o)
     picked = [(0, main_items[i]) for i in _choose(rng, sorted(main_items), n_main)]
     used = {it.object_id for _, it in picked}
     for _ in range(n_other):
         v = 1 + int(rng.integers(len(views) - 1))
-        pool = [i for i in sorted(_items(bank, views[v], o)) if i not in used and i not in main_items]
+        pool = [i for i in sorted(frame_items(bank, views[v], o)) if i not in used and i not in main_items]
         oid = _choose(rng, pool, 1)[0]
-        picked.append((v, _items(bank, views[v], o)[oid]))
+        picked.append((v, frame_items(bank, views[v], o)[oid]))
         used.add(oid)
     return [(v, it, "") for v, it in picked]
 
@@ -115,10 +111,10 @@ def shared_pair(bank: FrameBank, rng: np.random.Generator, o: SparOptions) -> tu
     if not frames:
         raise Skip
     i = frames[int(rng.integers(len(frames)))]
-    a = _items(bank, i, o)
-    pool = [j for j in _partners(bank, i, o) if set(a) & set(_items(bank, j, o))]
+    a = frame_items(bank, i, o)
+    pool = [j for j in _partners(bank, i, o) if set(a) & set(frame_items(bank, j, o))]
     j = _choose(rng, pool, 1)[0]
-    b = _items(bank, j, o)
+    b = frame_items(bank, j, o)
     oid = _choose(rng, sorted(set(a) & set(b)), 1)[0]
     return i, j, a[oid], b[oid]
 
