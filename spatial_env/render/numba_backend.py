@@ -62,6 +62,10 @@ MAX_SIZE = 16384  # pixels per side; with the guard band keeps edge functions in
 BAND_SHIFT = 5
 BAND_HEIGHT = 1 << BAND_SHIFT
 N_CHUNKS = 64  # triangle chunks for classification/binning (fixed, so work split is stable)
+# prange gives each thread a contiguous run of chunks, and block culling leaves whole runs of faces empty;
+# chunk j of the loop is chunk (j * _SPREAD) % N_CHUNKS of the faces (a bijection, _SPREAD being odd), so
+# each thread's run is spread over the whole mesh
+_SPREAD = 37
 # Consecutive faces are culled in blocks by their bounding box first: mesh order is spatially
 # coherent, and from inside a room most blocks lie behind or beside the camera.
 BLOCK_SHIFT = 8
@@ -150,7 +154,16 @@ def _merge_ranges(visible, lo, hi):
     new = np.ones(a.shape[0], bool)
     new[1:] = a[1:] > reach[:-1]
     first = np.flatnonzero(new)
-    return a[first].astype(np.int64), np.maximum.reduceat(b, first).astype(np.int64)
+    return _split_ranges(a[first].astype(np.int64), np.maximum.reduceat(b, first).astype(np.int64))
+
+
+def _split_ranges(starts, ends, piece: int = 1 << 12):
+    """The same ranges cut into pieces of at most ``piece`` vertices: a frame's visible vertices often lie in
+    a few long ranges, and ``prange`` hands each thread a contiguous share of the ranges, not of the
+    vertices (one thread did nearly all the work)."""
+    n = (ends - starts + piece - 1) // piece
+    first = np.repeat(starts, n) + piece * (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+    return first, np.minimum(first + piece, np.repeat(ends, n))
 
 
 @njit(cache=True)  # not inlined: on the rare clipping path, and three inlined copies cost ~1 s to compile
@@ -198,7 +211,8 @@ def _classify(faces, face_ids, use_all, block_visible, code, sx, sy, verts, R, t
     chunk of band entries and of triangles to clip."""
     n = faces.shape[0] if use_all else face_ids.shape[0]
     n_chunks = counts.shape[0]
-    for ch in prange(n_chunks):
+    for j in prange(n_chunks):
+        ch = (j * _SPREAD) % n_chunks
         for k in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
             if not block_visible[k >> BLOCK_SHIFT]:
                 status[k] = _CULLED
@@ -242,7 +256,8 @@ def _bin(status, offsets, tri_list, clip_offsets, clip_list):
     and each triangle to clip into the clip list."""
     n = status.shape[0]
     n_chunks = offsets.shape[0]
-    for ch in prange(n_chunks):
+    for j in prange(n_chunks):
+        ch = (j * _SPREAD) % n_chunks
         for k in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
             s = status[k]
             if s < 0:
@@ -372,6 +387,23 @@ def _covers(x0, y0, x1, y1, x2, y2, col, row):
             and e2x * (py - y0) - e2y * (px - x0) + (0 if _is_top_left(e2x, e2y) else -1) >= 0)
 
 
+# A row of a triangle whose pixel box is at least this many columns wide is first cut to the columns
+# its edges allow (the box of a long thin triangle is mostly outside it); narrower rows are walked whole.
+_WIDE = 8
+
+
+@njit(cache=True, inline="always")
+def _row_span(E, ey, lo, hi):
+    """Columns ``lo..hi`` (from the box's first) narrowed to those where ``E - ey * ONE * k >= 0`` may hold:
+    the bound comes from a float division, so it is widened by one column and the caller's exact integer
+    tests decide."""
+    if ey > 0:
+        return lo, min(hi, np.int64(np.floor(E / (ey * np.float64(_ONE)))) + 1)
+    if ey < 0:
+        return max(lo, np.int64(np.ceil(E / (ey * np.float64(_ONE)))) - 1), hi
+    return (lo, hi) if E >= 0 else (lo, lo - 1)
+
+
 @njit(cache=True, inline="always")
 def _raster_triangle(x0, y0, w0, x1, y1, w1, x2, y2, w2, face, row_lo, row_hi, width, wbuf, fbuf):
     """Z-test one snapped triangle into rows [row_lo, row_hi) of the buffers."""
@@ -410,6 +442,7 @@ def _raster_triangle(x0, y0, w0, x1, y1, w1, x2, y2, w2, face, row_lo, row_hi, w
                 wbuf[i] = wz
                 fbuf[i] = face
         return
+    wide = xb - xa >= _WIDE
     for row in range(ya, yb + 1):
         py = row * _ONE + _HALF
         # biased edge values: covered iff all three are >= 0, i.e. iff their OR is >= 0 (one
@@ -417,8 +450,16 @@ def _raster_triangle(x0, y0, w0, x1, y1, w1, x2, y2, w2, face, row_lo, row_hi, w
         E0 = e0x * (py - y1) - e0y * (px0 - x1) + b0
         E1 = e1x * (py - y2) - e1y * (px0 - x2) + b1
         E2 = e2x * (py - y0) - e2y * (px0 - x0) + b2
-        base = row * width
-        for col in range(xa, xb + 1):
+        lo, hi = 0, xb - xa
+        if wide:  # skip the row's columns outside the triangle; the tests below stay exact
+            lo, hi = _row_span(E0, e0y, lo, hi)
+            lo, hi = _row_span(E1, e1y, lo, hi)
+            lo, hi = _row_span(E2, e2y, lo, hi)
+            E0 -= e0y * _ONE * lo
+            E1 -= e1y * _ONE * lo
+            E2 -= e2y * _ONE * lo
+        base = row * width + xa
+        for col in range(lo, hi + 1):
             if (E0 | E1 | E2) >= 0:
                 wz = ((E0 - b0) * w0 + (E1 - b1) * w1 + (E2 - b2) * w2) * inv
                 i = base + col
