@@ -219,3 +219,54 @@ def test_bad_input_errors(scene, renderer):
     with pytest.raises(TypeError, match="Scene"):
         make_renderer("not a scene")
     assert BACKENDS[0] == "auto"
+
+
+def _solid_ids(scene) -> set[int]:
+    from spatial_env.render.numba_backend import _solids
+
+    faces = {i: np.asarray(o.face_indices, np.int64) for i, o in scene.objects.items()}
+    return set(_solids(scene.vertices, scene.faces, faces).object_ids.tolist())
+
+
+def test_closed_outward_meshes_are_solids_and_others_are_not():
+    """Back faces are culled only for closed, outward-facing meshes: a box missing a face, a box turned
+    inside out, or two boxes one of which is inside out must keep every face."""
+    closed = box((1.0, 1.0, 1.0), max_edge=0.3)
+
+    def join(m1: Mesh, m2: Mesh) -> Mesh:
+        return Mesh(np.concatenate([m1.vertices, m2.vertices]), np.concatenate([m1.faces, m2.faces + len(m1.vertices)]),
+                    np.concatenate([m1.colors, m2.colors]))
+
+    far = Mesh(closed.vertices + (3.0, 0.0, 0.0), closed.faces, closed.colors)
+    b = SceneBuilder("solids")
+    ids = {name: b.add_object(name, m) for name, m in [
+        ("closed", closed),
+        ("pair", join(closed, far)),
+        ("open", Mesh(closed.vertices, closed.faces[:-2], closed.colors)),
+        ("inverted", Mesh(closed.vertices, closed.faces[:, ::-1], closed.colors)),
+        ("pair_bad", join(closed, Mesh(far.vertices, far.faces[:, ::-1], far.colors)))]}
+    scene = b.build()
+    found = _solid_ids(scene)
+    assert {ids["closed"], ids["pair"]} <= found
+    assert not found & {ids["open"], ids["inverted"], ids["pair_bad"]}
+
+
+def test_culling_back_faces_changes_no_visible_surface(scene, renderer, monkeypatch):
+    """From outside the boxes (and inside the room box, whose faces must all stay), culled and unculled
+    renders agree: the same ids and depths, colours off only where a silhouette pixel's tie now goes to
+    the front face."""
+    solids = _solid_ids(scene)
+    assert {2, 4, 5, 6} <= solids  # the tessellated and plain boxes
+    plain = make_renderer(scene, "numba")
+    monkeypatch.setattr(plain, "_solid_cull", lambda *args: np.zeros(len(solids), np.uint8))
+    culled_any = False
+    for cam in _cameras(200, 150):
+        culled_any |= bool(renderer._solid_cull(cam).any())
+        a, b = renderer.render(cam), plain.render(cam)
+        assert (a.instance == b.instance).all()
+        assert np.abs(a.depth - b.depth).max() < 1e-4
+        assert (a.rgb != b.rgb).any(-1).mean() < 1e-3
+    assert culled_any
+    inside = Camera.looking_at((0.0, -1.5, 1.5), (0.0, -3.0, 1.5), hfov_deg=80.0, width=64, height=48)
+    assert renderer._solid_cull(inside)[sorted(solids).index(1)] == 0  # the camera is in the room box
+    assert (renderer.render(inside).instance == 1).all()
