@@ -1,9 +1,9 @@
 """Speed and scale: first-run start-up (cold and warm JIT cache), time to the first question on an uncached
-scene against a full bank build, full banks per default scene and for a room of real-scan size, parallel and
+scene against a full bank build, full banks for every default scene and for a room of real-scan size, parallel and
 Ray-distributed preparation against serial, the cost of a question, and an estimate for SPAR-7M's scale.
 Prints markdown and writes it into benchmarks/README.md (section "Speed and scale").
 
-    python benchmarks/scale.py                  # full run (about 15 minutes on 2 busy cores)
+    python benchmarks/scale.py                  # full run (about 30 minutes on 2 busy cores)
     python benchmarks/scale.py --quick          # 128x128, one scene, no README update
     python benchmarks/scale.py --before DIR     # also time start-up of the package in DIR (an older checkout)
 
@@ -208,6 +208,15 @@ def _part_big(res, subset, before, quick) -> dict:
         return {"big": run_child("prepare", scenes=[BIG_ROOM], resolution=res, workers=1, ray=False, cache=cache)}
 
 
+def _part_scenes(res, subset, before, quick) -> dict:
+    """Full banks of every default scene the subset leaves out, serially (the subset's come from 'prepare')."""
+    from spatial_env.scene.procedural import default_scenes
+
+    rest = [s for s in default_scenes() if s not in subset][:1 if quick else None]
+    with tempfile.TemporaryDirectory() as cache:
+        return {"scenes": run_child("prepare", scenes=rest, resolution=res, workers=1, ray=False, cache=cache)}
+
+
 def _part_questions(res, subset, before, quick) -> dict:
     with tempfile.TemporaryDirectory() as cache:
         return {"questions": run_child("questions", scene=subset[0], resolution=res, episodes=10 if quick else 40,
@@ -215,7 +224,7 @@ def _part_questions(res, subset, before, quick) -> dict:
 
 
 PARTS = {"startup": _part_startup, "first": _part_first, "prepare": _part_prepare, "big": _part_big,
-         "questions": _part_questions}
+         "scenes": _part_scenes, "questions": _part_questions}
 #: The last full run's results, so ``--only`` can rerun one part.
 SAVED = Path(tempfile.gettempdir()) / "spatial-env-scale-results.json"
 
@@ -255,12 +264,25 @@ def markdown(r: dict) -> str:
               f"{100 * first['seconds'] / full_views['seconds']:.1f} % |",
               f"| SPAR-Depth-OC-v0 first question (builds the whole {walk['frames']}-frame walk) | "
               f"{r['first_spar']['seconds']:.1f} | (walk bank: {walk['seconds']:.1f} s) |", ""]
-    lines += [f"Full banks per scene ({res}², serial, warm JIT; a representative subset of the 16 default scenes):",
-              "", "| scene | bank | objects | frames | seconds | disk |", "|---|---|---:|---:|---:|---:|"]
-    banks = serial["banks"] + (r["big"]["banks"] if "big" in r else [])
-    for b in banks:
-        lines.append(f"| {b['scene']} | {b['sampler']} | {b['units'] or ''} | {b['frames']} | {b['seconds']:.1f} | "
-                     f"{b['bytes'] / 1e6:.1f} MB |")
+    others = r["scenes"]["banks"] if "scenes" in r else []
+    default = serial["banks"] + others
+    lines += [f"Full banks per scene ({res}², serial, warm JIT; the {len(default) // 2} default scenes, then the "
+              f"real-scan-size room):", "", "| scene | objects | object-views frames | seconds | disk | "
+              "walkthrough frames | seconds | disk |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    by_scene: dict = {}
+    for b in default + (r["big"]["banks"] if "big" in r else []):
+        by_scene.setdefault(b["scene"], {})[b["sampler"]] = b
+    for scene, kinds in by_scene.items():
+        v, w = kinds["object_views"], kinds["walkthrough"]
+        lines.append(f"| {scene} | {v['units']} | {v['frames']} | {v['seconds']:.1f} | {v['bytes'] / 1e6:.1f} MB | "
+                     f"{w['frames']} | {w['seconds']:.1f} | {w['bytes'] / 1e6:.1f} MB |")
+    if others:
+        total = sum(b["seconds"] for b in default)
+        size = sum(b["bytes"] for b in default)
+        views = [b["seconds"] for b in default if b["sampler"] == "object_views"]
+        lines += ["", f"All {len(default) // 2} default scenes: {_dur(total)} of serial work and "
+                  f"{size / 1e9:.2f} GB on disk; an object-views bank takes {min(views):.0f}-{max(views):.0f} s "
+                  f"(median {sorted(views)[len(views) // 2]:.0f} s)."]
     lines += ["", f"Preparing the subset's {len(serial['banks'])} banks ({sum(b['frames'] for b in serial['banks'])} "
               f"frames) into a fresh cache:", "", "| how | wall | speed-up | jobs | same bytes as serial |",
               "|---|---:|---:|---:|---|"]

@@ -408,7 +408,7 @@ def _covers(x0, y0, x1, y1, x2, y2, col, row):
 _WIDE = 8
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined at numba level: three copies per inlined _raster_triangle cost compile time
 def _row_span(E, ey, lo, hi):
     """Columns ``lo..hi`` (from the box's first) narrowed to those where ``E - ey * ONE * k >= 0`` may hold:
     the bound comes from a float division, so it is widened by one column and the caller's exact integer
