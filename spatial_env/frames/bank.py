@@ -71,7 +71,9 @@ from .samplers import get_sampler
 #: 3: ``image_size``, ``source_frames``, ``excluded_objects`` and ``sampler_counts`` in the index.
 #: 4: samplers with units (object views) store one file per unit, filled on demand, frame ``k * slots + j``;
 #: NPZ files carry fixed timestamps (same frames, same bytes).
-BANK_FORMAT = 4
+#: 5: the renderer culls closed solids' back faces, which recolours a few silhouette pixels (same ids and
+#: depths); banks rendered before would differ from fresh renders by those pixels.
+BANK_FORMAT = 5
 
 #: A temporary build directory or file older than this is an orphan whatever its owner (seconds).
 ORPHAN_AGE = 24 * 3600

@@ -490,9 +490,13 @@ def _raster_triangle(x0, y0, w0, x1, y1, w1, x2, y2, w2, face, row_lo, row_hi, w
 
 @njit(cache=True)
 def _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, face_inn, R, t, ifx, ify, cx, cy,
-                  inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth, inst):
+                  inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth, inst, dense):
     """Per covered pixel: the exact hit of its ray with the winning triangle (Moller-Trumbore in
-    world space) gives z-depth, perspective-correct colour weights and the Lambert term."""
+    world space) gives z-depth, perspective-correct colour weights and the Lambert term.
+
+    The per-face set-up is reused while consecutive pixels show the same face; in a ``dense`` band
+    (more triangles than half its pixels) they rarely do, and always redoing it skips a mispredicted
+    branch per pixel (9% of the resolve on a 1M-triangle room; 11% slower on 190k-triangle rooms)."""
     ox, oy, oz = t[0], t[1], t[2]
     prev = -1
     # per-face constants, reused while consecutive pixels hit the same face
@@ -510,7 +514,7 @@ def _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, face
                 depth[row, col] = 0.0
                 inst[row, col] = -1
                 continue
-            if f != prev:
+            if f != prev or dense:
                 prev = f
                 a, b, c = faces[f, 0], faces[f, 1], faces[f, 2]
                 ax, ay, az = np.float64(verts[a, 0]), np.float64(verts[a, 1]), np.float64(verts[a, 2])
@@ -575,7 +579,8 @@ def _raster_bands(faces, face_ids, use_all, sx, sy, w, verts, colors, face_objec
                                      cxs[j, 2], cys[j, 2], cws[j, 2], cface[j], row_lo, row_hi, width,
                                      wbuf, fbuf)
             _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, face_inn, R, t, 1.0 / fx, 1.0 / fy,
-                          cx, cy, inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth, inst)
+                          cx, cy, inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth, inst,
+                          2 * (band_start[bb + 1] - band_start[bb]) > (row_hi - row_lo) * width)
 
 
 # ----------------------------------------------------------------------------- after a fork
@@ -1055,6 +1060,11 @@ def _solids(vertices: np.ndarray, faces: np.ndarray, object_faces: Mapping[int, 
         a, b = w.ravel(), w[:, [1, 2, 0]].ravel()
         keep = a != b
         a, b = a[keep], b[keep]
+        # a -> b and b -> a edges as multisets: first a quick necessary test that rejects open meshes (walls,
+        # floors, scans: most faces) without sorting; sum(a b^2) = sum(b a^2) when every edge has its twin
+        au, bu = a.astype(np.uint64), b.astype(np.uint64)
+        if (au * bu * bu).sum() != (bu * au * au).sum():
+            continue
         if not np.array_equal(np.sort(a * n_welded + b), np.sort(b * n_welded + a)):
             continue
         touched = np.unique(w)
