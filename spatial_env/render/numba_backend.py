@@ -624,9 +624,9 @@ def _kernel(name: str):
 
 # ----------------------------------------------------------------------------- first-run compilation
 
-#: Seconds the first render's compilation takes on an idle 2-core machine (benchmarks/scale.py measures it),
+#: Seconds the first render's compilation takes on a 2-core machine (15-22 s in benchmarks/scale.py runs),
 #: for the announcement; a busy machine takes longer.
-COMPILE_SECONDS = 15
+COMPILE_SECONDS = 20
 
 _compile_state = {"checked": False, "announced_at": None}
 _compile_lock = threading.Lock()
@@ -1041,7 +1041,7 @@ def _solids(vertices: np.ndarray, faces: np.ndarray, object_faces: Mapping[int, 
     many b->a twins (no boundary, consistent winding) and each connected piece encloses a positive signed
     volume (normals outward). Then, for a camera outside the object, the projected front faces cover
     every pixel its back faces cover (the projections' signed coverage sums to zero on a closed surface)
-    and are nearer along each ray, so culling back faces changes no pixel. Scanned meshes are open and
+    and are nearer along each ray, so culling back faces changes no visible surface. Scanned meshes are open and
     never qualify."""
     none = _Solids(np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros((0, 3)), np.zeros((0, 3)))
     if len(faces) == 0 or not object_faces:
