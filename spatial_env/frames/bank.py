@@ -205,9 +205,14 @@ class ImageCache:
 IMAGE_CACHE = ImageCache(int(os.environ.get("SPATIAL_ENV_IMAGE_CACHE_MB", "1024")) * 2**20)
 
 
+#: zlib level of stored PNGs: 4 encodes a 512x512 frame in ~21 ms against ~55 ms at Pillow's default 6, for
+#: files ~8 % larger (level 1: 14 ms, +30 %); at 6, encoding was a third of a bank build and of an export.
+PNG_LEVEL = 4
+
+
 def png_bytes(rgb: np.ndarray) -> bytes:
-    """A frame's RGB image as the PNG file a bank stores."""
-    return iio.imwrite("<bytes>", np.ascontiguousarray(rgb), extension=".png")
+    """A frame's RGB image as the PNG file a bank (or an export) stores."""
+    return iio.imwrite("<bytes>", np.ascontiguousarray(rgb), extension=".png", compress_level=PNG_LEVEL)
 
 
 def npz_bytes(depth: np.ndarray, instance: np.ndarray) -> bytes:

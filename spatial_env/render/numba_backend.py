@@ -766,7 +766,7 @@ class NumbaRenderer:
         self._lock = threading.Lock()
         self._scratch: dict[str, np.ndarray] = {}
         self._empty = np.zeros(0, np.int64)
-        self._ray_key, self._ray_len = None, np.zeros(0)
+        self._ray_len: dict[tuple, np.ndarray] = {}
         # per-object transforms: one scratch copy of the vertices, made on first use; each call writes
         # the moved objects' vertices into it and puts the originals back afterwards
         self._moved_verts: np.ndarray | None = None
@@ -897,14 +897,17 @@ class NumbaRenderer:
         return buf[:size].reshape(shape)
 
     def _inv_ray_length(self, v: _View) -> np.ndarray:
-        """1 / |(x, y, 1)| per pixel for the Lambert term; depends only on intrinsics, so cached."""
+        """1 / |(x, y, 1)| per pixel for the Lambert term; depends only on intrinsics, so cached (a few: bank
+        sampling alternates small probe renders with full-size ones)."""
         key = (v.width, v.height, v.fx, v.fy, v.cx, v.cy)
-        if self._ray_key != key:
+        hit = self._ray_len.get(key)
+        if hit is None:
             x = (np.arange(v.width) + 0.5 - v.cx) / v.fx
             y = (np.arange(v.height) + 0.5 - v.cy) / v.fy
-            self._ray_len = (1.0 / np.sqrt(x[None, :] ** 2 + y[:, None] ** 2 + 1.0)).ravel()
-            self._ray_key = key
-        return self._ray_len
+            hit = self._ray_len[key] = (1.0 / np.sqrt(x[None, :] ** 2 + y[:, None] ** 2 + 1.0)).ravel()
+            if len(self._ray_len) > 8:
+                del self._ray_len[next(iter(self._ray_len))]
+        return hit
 
     def _render(self, camera: Camera, face_ids, vert_ids, use_all: bool, geometry: _Geometry,
                 solid_cull: np.ndarray) -> Frame:
