@@ -426,7 +426,9 @@ def _raster_triangle(x0, y0, w0, x1, y1, w1, x2, y2, w2, face, row_lo, row_hi, w
     area = (x1 - x0) * (y2 - y0) - (y1 - y0) * (x2 - x0)
     if area == 0:
         return
-    if area < 0:  # both windings (open meshes are seen from both sides): flip to clockwise so one set of edge tests serves both
+    # both windings are drawn (open meshes are seen from both sides): flip to clockwise so one set of
+    # edge tests serves both
+    if area < 0:
         x1, y1, w1, x2, y2, w2 = x2, y2, w2, x1, y1, w1
         area = -area
     xa, xb = _pixel_range(x0, x1, x2, width)
@@ -926,9 +928,9 @@ class NumbaRenderer:
         inst = np.empty((H, W), np.int32)
         R, t, fx, fy, cx, cy = view.R, view.t, view.fx, view.fy, view.cx, view.cy
         _kernel("_raster_bands")(self._faces, face_ids, use_all, *projected[:3], verts, self._colors, self._face_object,
-                      geometry.face_inn, band_start, tri_list, *clipped, R, t, fx, fy, cx, cy, self._inv_ray_length(view), W, H,
-                      max(1, min(numba.get_num_threads(), len(band_start) - 1)), self.shading, self.ambient,
-                      self.background, self._buffer("wbuf", (H * W,), np.float64),
+                      geometry.face_inn, band_start, tri_list, *clipped, R, t, fx, fy, cx, cy,
+                      self._inv_ray_length(view), W, H, max(1, min(numba.get_num_threads(), len(band_start) - 1)),
+                      self.shading, self.ambient, self.background, self._buffer("wbuf", (H * W,), np.float64),
                       self._buffer("fbuf", (H * W,), np.int32), rgb, depth, inst)
         return Frame(rgb=rgb, depth=depth, instance=inst)
 
