@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Protocol, runtime_checkable
+from typing import Callable, Iterable, Mapping, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -47,6 +47,41 @@ def check_rigid_transform(matrix, what: str = "transform") -> np.ndarray:
         raise ValueError(f"{what} must be rigid (orthonormal right-handed rotation, bottom row 0 0 0 1), "
                          f"got {T.tolist()}")
     return T
+
+
+def check_object_transforms(object_transforms, object_faces: Mapping[int, np.ndarray], faces: np.ndarray,
+                            shared: Callable[[], np.ndarray], scene_id: str) -> list[tuple[int, np.ndarray]]:
+    """``render``'s ``object_transforms`` as (object id, float64 4x4 rigid transform) pairs sorted by id, or one
+    clear error: not a mapping, a key that is not an object id of the scene, a matrix that is not rigid, or an
+    object whose vertices other faces use too (``shared()``: per vertex, see :func:`shared_vertices`)."""
+    if object_transforms is None:
+        return []
+    if not isinstance(object_transforms, Mapping):
+        raise TypeError(f"object_transforms must map object ids to 4x4 matrices, got "
+                        f"{type(object_transforms).__name__}")
+    out = []
+    for oid, matrix in sorted(object_transforms.items()):
+        if isinstance(oid, (bool, np.bool_)) or not isinstance(oid, (int, np.integer)):
+            raise ValueError(f"object_transforms keys must be object ids (int), got {oid!r}")
+        if int(oid) not in object_faces:
+            raise ValueError(f"object_transforms: unknown object id {int(oid)} in scene {scene_id!r}")
+        T = check_rigid_transform(matrix, f"object_transforms[{int(oid)}]")
+        if shared()[faces[object_faces[int(oid)]]].any():
+            raise ValueError(f"object_transforms: object {int(oid)} shares mesh vertices with other objects' faces "
+                             f"(a scanned mesh); only objects with their own vertices can be moved")
+        out.append((int(oid), T))
+    return out
+
+
+def shared_vertices(faces: np.ndarray, face_object: np.ndarray, n_vertices: int) -> np.ndarray:
+    """Per vertex: whether faces of more than one owner (object id, or -1 for none) use it."""
+    owner = np.repeat(face_object.astype(np.int64), 3)
+    v = faces.ravel().astype(np.int64)
+    lo = np.full(n_vertices, np.iinfo(np.int64).max)
+    hi = np.full(n_vertices, np.iinfo(np.int64).min)
+    np.minimum.at(lo, v, owner)
+    np.maximum.at(hi, v, owner)
+    return (lo != hi) & (hi >= lo)
 
 
 def transform_vertices(vertices: np.ndarray, matrix: np.ndarray) -> np.ndarray:

@@ -50,8 +50,8 @@ import numpy as np
 
 from ..camera import Camera
 from ..scene.model import Scene
-from .base import (Frame, check_camera, check_options, check_rigid_transform, subset_faces, subset_key,
-                   transform_vertices)
+from .base import (Frame, check_camera, check_object_transforms, check_options, shared_vertices, subset_faces,
+                   subset_key, transform_vertices)
 
 #: What to install for the backend, named in every "unavailable" error.
 INSTALL_HINT = ("pip install 'spatial-env[gl]' (moderngl) and the EGL runtime, on Debian/Ubuntu: "
@@ -658,27 +658,15 @@ class GLRenderer:
         return hit
 
     def _moved(self, object_transforms) -> list[tuple[int, np.ndarray]]:
-        """(object id, 4x4 transform) of each object to move, checked as the numba backend checks them."""
-        if object_transforms is None:
-            return []
-        if not isinstance(object_transforms, Mapping):
-            raise TypeError(f"object_transforms must map object ids to 4x4 matrices, got "
-                            f"{type(object_transforms).__name__}")
-        out = []
-        for oid, matrix in sorted(object_transforms.items()):
-            if isinstance(oid, (bool, np.bool_)) or not isinstance(oid, (int, np.integer)):
-                raise ValueError(f"object_transforms keys must be object ids (int), got {oid!r}")
-            if int(oid) not in self._object_faces:
-                raise ValueError(f"object_transforms: unknown object id {int(oid)} in scene {self.scene.scene_id!r}")
-            T = check_rigid_transform(matrix, f"object_transforms[{int(oid)}]")
-            if self._shared_verts is None:
-                self._shared_verts = _shared_vertices(self._faces, self._face_object, len(self._verts))
-            faces = self._object_faces[int(oid)]
-            if len(faces) and self._shared_verts[self._faces[faces]].any():
-                raise ValueError(f"object_transforms: object {int(oid)} shares mesh vertices with other objects' faces "
-                                 f"(a scanned mesh); only objects with their own vertices can be moved")
-            out.append((int(oid), T))
-        return out
+        """(object id, 4x4 transform) of each object to move, checked as every backend checks them."""
+        return check_object_transforms(object_transforms, self._object_faces, self._faces, self._shared,
+                                       self.scene.scene_id)
+
+    def _shared(self) -> np.ndarray:
+        """Per vertex: whether several objects' faces use it (made on the first move)."""
+        if self._shared_verts is None:
+            self._shared_verts = shared_vertices(self._faces, self._face_object, len(self._verts))
+        return self._shared_verts
 
     def _move(self, moved: list[tuple[int, np.ndarray]]) -> list[tuple[int, int]]:
         """Write the moved objects' corners (vertices transformed exactly as the numba backend transforms
@@ -729,14 +717,3 @@ def _collect(ctx) -> None:
 
 def _frame_bytes(camera: Camera) -> int:
     return int(camera.width) * int(camera.height) * 11  # depth f4 + id i4 + RGB 3 x u1
-
-
-def _shared_vertices(faces: np.ndarray, face_object: np.ndarray, n_vertices: int) -> np.ndarray:
-    """Per vertex: whether faces of more than one owner (object id, or -1 for none) use it."""
-    owner = np.repeat(face_object.astype(np.int64), 3)
-    v = faces.ravel().astype(np.int64)
-    lo = np.full(n_vertices, np.iinfo(np.int64).max)
-    hi = np.full(n_vertices, np.iinfo(np.int64).min)
-    np.minimum.at(lo, v, owner)
-    np.maximum.at(hi, v, owner)
-    return (lo != hi) & (hi >= lo)

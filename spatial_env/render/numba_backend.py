@@ -52,8 +52,8 @@ from numba import njit, prange
 
 from ..camera import Camera
 from ..scene.model import Scene
-from .base import (Frame, check_camera, check_options, check_rigid_transform, subset_faces, subset_key,
-                   transform_vertices)
+from .base import (Frame, check_camera, check_object_transforms, check_options, shared_vertices, subset_faces,
+                   subset_key, transform_vertices)
 
 # Fixed-point sub-pixel precision: 8 bits, so snapped coordinates and edge functions are exact
 # integers and adjacent triangles agree bit for bit on their shared edge (no cracks, no overlap).
@@ -840,28 +840,19 @@ class NumbaRenderer:
 
     def _moved(self, object_transforms) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]:
         """(vertex ids, 4x4 transform, face blocks, object id) of each object to move, checked."""
-        if object_transforms is None:
-            return []
-        if not isinstance(object_transforms, Mapping):
-            raise TypeError(f"object_transforms must map object ids to 4x4 matrices, got "
-                            f"{type(object_transforms).__name__}")
         out = []
-        for oid, matrix in sorted(object_transforms.items()):
-            if isinstance(oid, (bool, np.bool_)) or not isinstance(oid, (int, np.integer)):
-                raise ValueError(f"object_transforms keys must be object ids (int), got {oid!r}")
-            if int(oid) not in self._object_faces:
-                raise ValueError(f"object_transforms: unknown object id {int(oid)} in scene {self.scene.scene_id!r}")
-            T = check_rigid_transform(matrix, f"object_transforms[{int(oid)}]")
-            _, vert_ids = self._subset([int(oid)])
-            if self._shared_verts is None:
-                self._shared_verts = _shared_vertices(self._faces, self._face_object, len(self._verts))
-            if self._shared_verts[vert_ids].any():
-                raise ValueError(f"object_transforms: object {int(oid)} shares mesh vertices with other objects' faces "
-                                 f"(a scanned mesh); only objects with their own vertices can be moved")
-            if int(oid) not in self._object_blocks:
-                self._object_blocks[int(oid)] = np.unique(self._object_faces[int(oid)] >> BLOCK_SHIFT)
-            out.append((vert_ids, T, self._object_blocks[int(oid)], int(oid)))
+        for oid, T in check_object_transforms(object_transforms, self._object_faces, self._faces, self._shared,
+                                              self.scene.scene_id):
+            if oid not in self._object_blocks:
+                self._object_blocks[oid] = np.unique(self._object_faces[oid] >> BLOCK_SHIFT)
+            out.append((self._subset([oid])[1], T, self._object_blocks[oid], oid))
         return out
+
+    def _shared(self) -> np.ndarray:
+        """Per vertex: whether several objects' faces use it (made on the first move)."""
+        if self._shared_verts is None:
+            self._shared_verts = shared_vertices(self._faces, self._face_object, len(self._verts))
+        return self._shared_verts
 
     def _move(self, moved) -> _Geometry:
         """The scratch geometry with the moved objects' vertices (and face normals' lengths, rounded as a
@@ -1112,17 +1103,6 @@ def _union_edges(a, b, parent):
             while parent[r] != r:
                 r = parent[r]
             parent[v] = r
-
-
-def _shared_vertices(faces: np.ndarray, face_object: np.ndarray, n_vertices: int) -> np.ndarray:
-    """Per vertex: whether faces of more than one owner (object id, or -1 for none) use it."""
-    owner = np.repeat(face_object.astype(np.int64), 3)
-    v = faces.ravel().astype(np.int64)
-    lo = np.full(n_vertices, np.iinfo(np.int64).max)
-    hi = np.full(n_vertices, np.iinfo(np.int64).min)
-    np.minimum.at(lo, v, owner)
-    np.maximum.at(hi, v, owner)
-    return (lo != hi) & (hi >= lo)
 
 
 def _band_offsets(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
