@@ -44,30 +44,12 @@ def child_startup(out: str) -> dict:
     return {"seconds": seconds, "stderr": proc.stderr[-500:], "source": where}
 
 
-def _lazy_choose(bank, rng, options):
-    """Rep2D's ``choose`` drawing its object first (``FrameBank.draw_target``), as proposed for
-    spatial_env/tasks/rep2d/generate.py: only that object's views are rendered."""
-    oid = bank.draw_target("visible", options.num_views, rng)
-    k = options.num_views - 1
-    visible, invisible = bank.targeted(oid, "visible"), bank.targeted(oid, "invisible")
-    order = rng.permutation(len(visible))
-    context, rest = [visible[i] for i in order[:k]], [visible[i] for i in order[k:]]
-    p_invisible = len(invisible) / (len(visible) + len(invisible)) if invisible else 0.0
-    if options.include_invisible and invisible and rng.random() < p_invisible:
-        return oid, context, invisible[int(rng.integers(len(invisible)))]
-    return oid, context, rest[int(rng.integers(len(rest)))]
-
-
-def child_first_question(env_id: str, scene: str, resolution: int, draw_first: bool) -> dict:
+def child_first_question(env_id: str, scene: str, resolution: int) -> dict:
     """Seconds from ``gym.make`` to the first observation on an uncached scene (fresh bank cache)."""
     import gymnasium as gym
 
     import spatial_env  # noqa: F401
 
-    if draw_first:
-        import spatial_env.tasks.rep2d.generate as generate
-
-        generate.choose = _lazy_choose
     with tempfile.TemporaryDirectory() as cache:
         t0 = time.perf_counter()
         env = gym.make(env_id, scenes=[scene], cache_dir=cache, resolution=resolution, progress=False)
@@ -190,9 +172,8 @@ def _part_startup(res, subset, before, quick) -> dict:
 
 
 def _part_first(res, subset, before, quick) -> dict:
-    return {"first_rep2d": run_child("first", env_id="Rep2D-Bbox-v0", scene=subset[0], resolution=res, draw_first=True),
-            "first_spar": run_child("first", env_id="SPAR-Depth-OC-v0", scene=subset[0], resolution=res,
-                                    draw_first=False)}
+    return {"first_rep2d": run_child("first", env_id="Rep2D-Bbox-v0", scene=subset[0], resolution=res),
+            "first_spar": run_child("first", env_id="SPAR-Depth-OC-v0", scene=subset[0], resolution=res)}
 
 
 def _part_prepare(res, subset, before, quick) -> dict:
