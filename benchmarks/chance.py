@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+import envargs
 import spatial_env
 from spatial_env.agents import PriorAgent, load_agent
 from spatial_env.tasks import env_specs, get_task
@@ -26,12 +27,9 @@ def main() -> None:
     p.add_argument("--num-views", default="1,2,5,10")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--family", default="rep2d")
-    p.add_argument("--resolution", type=int, default=None, help="image side (default: the env's)")
-    p.add_argument("--scenes", default=None, help="comma-separated scene specs (default: the embedded set)")
+    envargs.add_env_args(p)
     args = p.parse_args()
-    env_kwargs = {} if args.resolution is None else {"resolution": args.resolution}
-    if args.scenes:
-        env_kwargs["scenes"] = args.scenes.split(",")
+    env_kwargs = envargs.env_kwargs(args)
     views = [int(v) for v in args.num_views.split(",")]
     print("| env (metric) | agent | " + " | ".join(f"{v} view{'s' * (v > 1)}" for v in views) + " | parse failures |")
     print("|---|---|" + "---|" * (len(views) + 1))

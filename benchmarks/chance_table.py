@@ -18,6 +18,7 @@ from collections import defaultdict
 import gymnasium as gym
 import numpy as np
 
+import envargs
 import spatial_env
 from spatial_env.agents import load_agent
 from spatial_env.tasks import env_specs, get_family, get_task
@@ -38,12 +39,9 @@ def main() -> None:
     p.add_argument("--family", default="spar")
     p.add_argument("--episodes", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--resolution", type=int, default=None, help="image side (default: the env's)")
-    p.add_argument("--scenes", default=None, help="comma-separated scene specs (default: the embedded set)")
+    envargs.add_env_args(p)
     args = p.parse_args()
-    env_kwargs = {} if args.resolution is None else {"resolution": args.resolution}
-    if args.scenes:
-        env_kwargs["scenes"] = args.scenes.split(",")
+    env_kwargs = envargs.env_kwargs(args)
     family = get_family(args.family)
     env_ids = [e for e, spec in sorted(env_specs().items()) if get_task(spec["task"]).family == family.name]
     means: dict[str, dict[str, float]] = defaultdict(dict)
