@@ -221,6 +221,36 @@ def test_bad_input_errors(scene, renderer):
     assert BACKENDS[0] == "auto"
 
 
+def _with(cam: Camera, K=None, R=None) -> Camera:
+    pose = cam.pose.copy()
+    if R is not None:
+        pose[:3, :3] = R
+    return Camera(cam.K if K is None else np.asarray(K, float), pose, cam.width, cam.height)
+
+
+def test_bad_cameras_are_refused_before_rendering(renderer):
+    cam = _cameras()[0]
+    R = cam.pose[:3, :3]
+    skewed = cam.K.copy()
+    skewed[0, 1] = 0.5
+    nan_K = cam.K.copy()
+    nan_K[0, 2] = np.nan
+    bad = {
+        "finite": _with(cam, K=nan_K),
+        "no skew": _with(cam, K=skewed),
+        "positive focal": _with(cam, K=np.diag([-1.0, 1.0, 1.0])),
+        "orthonormal": _with(cam, R=R * 1.001),  # scaled: not a rotation
+        "right-handed": _with(cam, R=R * [1.0, 1.0, -1.0]),  # a mirror
+        "image size": Camera(cam.K, cam.pose, 0, cam.height),
+    }
+    for words, camera in bad.items():
+        with pytest.raises(ValueError, match=words):
+            renderer.render(camera)
+    # float error as a pose composed of rotations carries is fine: within np.allclose's tolerances
+    off = _with(cam, R=R + 4e-7)
+    np.testing.assert_array_equal(renderer.render(off).instance, renderer.render(off).instance)
+    assert (renderer.render(off).instance >= 0).any()
+
 def _solid_ids(scene) -> set[int]:
     from spatial_env.render.numba_backend import _solids
 

@@ -120,8 +120,13 @@ def check_camera(camera, max_size: int) -> None:
         raise ValueError("camera K must be a finite 3x3 and pose a finite 4x4 matrix")
     if K[0, 0] <= 0 or K[1, 1] <= 0 or K[0, 1] != 0:
         raise ValueError("camera K must have positive focal lengths and no skew")
-    R = pose[:3, :3]
-    if not np.allclose(R.T @ R, np.eye(3), atol=1e-6) or np.linalg.det(R) <= 0:
+    # on Python floats: every render checks its camera, and numpy's allclose and det cost more than a small
+    # frame's rasterisation; tolerances as np.allclose(R.T @ R, I, atol=1e-6) (rtol 1e-5 on the diagonal)
+    (a, b, c), (d, e, f), (g, h, i) = (row[:3] for row in pose[:3].tolist())
+    gram = ((a * a + d * d + g * g, 1.0), (b * b + e * e + h * h, 1.0), (c * c + f * f + i * i, 1.0),
+            (a * b + d * e + g * h, 0.0), (a * c + d * f + g * i, 0.0), (b * c + e * f + h * i, 0.0))
+    det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
+    if not all(abs(x - want) <= 1e-6 + 1e-5 * want for x, want in gram) or det <= 0:
         raise ValueError("camera pose rotation must be orthonormal and right-handed")
 
 

@@ -39,6 +39,7 @@ the parallel kernels, which give the same bytes.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import types
@@ -148,20 +149,19 @@ def _transform_list(verts, vert_ids, R, t, fx, fy, cx, cy, width, height, near, 
 
 
 def _merge_ranges(visible, lo, hi):
-    """Sorted, merged vertex index ranges [start, end) of the visible blocks.
+    """Sorted, merged vertex index ranges [start, end) of the visible blocks, ``lo`` and ``hi`` being the blocks'
+    ranges in ascending ``lo`` order and ``visible`` their flags in that order.
 
     Plain numpy (a running maximum of the ends marks where a new range starts): the jitted loop it
     replaces cost ~2 s of first-run compilation, mostly numba's merge sort, for no speed-up."""
-    idx = np.flatnonzero(visible)
-    if idx.shape[0] == 0:
+    a, b = lo[visible], hi[visible]
+    if a.shape[0] == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    order = np.argsort(lo[idx], kind="stable")
-    a, b = lo[idx][order], hi[idx][order]
     reach = np.maximum.accumulate(b)
     new = np.ones(a.shape[0], bool)
     new[1:] = a[1:] > reach[:-1]
     first = np.flatnonzero(new)
-    return _split_ranges(a[first].astype(np.int64), np.maximum.reduceat(b, first).astype(np.int64))
+    return _split_ranges(a[first], np.maximum.reduceat(b, first))
 
 
 def _split_ranges(starts, ends, piece: int = 1 << 12):
@@ -759,7 +759,10 @@ class NumbaRenderer:
         self._faces = scene.faces
         self._colors = scene.colors
         self._face_object = scene.face_object
-        self._block_lo, self._block_hi, self._block_vlo, self._block_vhi = _blocks(scene.vertices, scene.faces)
+        self._block_lo, self._block_hi, vlo, vhi = _blocks(scene.vertices, scene.faces)
+        # the blocks' vertex ranges sorted by start once, for merging the visible ones each frame
+        self._block_order = np.argsort(vlo, kind="stable")
+        self._block_vlo, self._block_vhi = vlo[self._block_order], vhi[self._block_order]
         self._face_inn = _inverse_normal_lengths(scene.vertices, scene.faces)
         # per-object face lists, precomputed so only_objects costs a dict lookup and a concatenate
         self._object_faces = {i: np.asarray(o.face_indices, dtype=np.int64) for i, o in scene.objects.items()}
@@ -882,9 +885,9 @@ class NumbaRenderer:
 
     def _buffer(self, name: str, shape, dtype) -> np.ndarray:
         """A reused scratch array (grown when needed) so frames do not page-fault fresh memory."""
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         buf = self._scratch.get(name)
-        if buf is None or buf.size < size or buf.dtype != np.dtype(dtype):
+        if buf is None or buf.size < size or buf.dtype != dtype:
             buf = np.empty(max(size, 1), dtype=dtype)
             self._scratch[name] = buf
         return buf[:size].reshape(shape)
@@ -937,7 +940,7 @@ class NumbaRenderer:
             _visible_blocks(self._block_lo, self._block_hi, *cam, blocks)
             if forced_blocks is not None:  # their boxes hold the static positions: let _classify decide
                 blocks[forced_blocks] = 1
-            starts, ends = _merge_ranges(blocks, self._block_vlo, self._block_vhi)
+            starts, ends = _merge_ranges(blocks.view(bool)[self._block_order], self._block_vlo, self._block_vhi)
             _kernel("_transform_ranges")(verts, starts, ends, *cam, GUARD_BAND, sx, sy, w, code)
         else:  # subsets are small and not in mesh order: no block culling
             blocks = np.ones((len(face_ids) >> BLOCK_SHIFT) + 1, np.uint8)
