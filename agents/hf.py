@@ -103,20 +103,17 @@ def load_processor(model: str, **kwargs):
     return processor
 
 
-def _dtype_keyword() -> str:
-    """``from_pretrained``'s dtype argument: ``dtype`` since transformers 4.56, ``torch_dtype`` before."""
+def dtype_kwargs(dtype: Any) -> dict[str, Any]:
+    """``from_pretrained``'s dtype keyword argument for ``dtype`` (a name such as ``"bfloat16"``, a
+    ``torch.dtype``, ``"auto"`` or None): named ``dtype`` since transformers 4.56, ``torch_dtype`` before."""
+    import torch
     import transformers
     from packaging.version import Version
 
-    return "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
-
-
-def _torch_dtype(dtype: Any):
-    import torch
-
+    key = "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
     if dtype is None or dtype == "auto" or isinstance(dtype, torch.dtype):
-        return dtype
-    return getattr(torch, str(dtype).replace("torch.", ""))
+        return {key: dtype}
+    return {key: getattr(torch, str(dtype).replace("torch.", ""))}
 
 
 class TransformersAgent(BaseAgent):
@@ -157,7 +154,7 @@ class TransformersAgent(BaseAgent):
         mkw = {"trust_remote_code": trust_remote_code, **(model_kwargs or {})}
         if device_map is not None:
             mkw["device_map"] = device_map
-        mkw[_dtype_keyword()] = _torch_dtype(dtype)
+        mkw.update(dtype_kwargs(dtype))
         self.model = AutoModelForImageTextToText.from_pretrained(self.model_id, **mkw)
         if device_map is None:
             self.model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))

@@ -180,6 +180,20 @@ def _image_token_counts(agent, family: str) -> list[int]:
     return (ids == tok.convert_tokens_to_ids(token)).sum(dim=1).tolist()
 
 
+def test_dtype_names_reach_from_pretrained(tiny_models):
+    import torch
+
+    from spatial_env.agents import TransformersAgent
+    from spatial_env.agents.hf import dtype_kwargs
+
+    (key,) = dtype_kwargs(None)
+    assert dtype_kwargs("bfloat16") == dtype_kwargs("torch.bfloat16") == dtype_kwargs(torch.bfloat16) == {
+        key: torch.bfloat16}
+    assert dtype_kwargs("auto") == {key: "auto"}
+    agent = TransformersAgent(str(tiny_models["qwen"]), max_new_tokens=2, dtype="bfloat16", device="cpu")
+    assert agent.model.dtype == torch.bfloat16
+
+
 @pytest.mark.parametrize("family,tokens_per_image", [("qwen", 4), ("llava", 4)])
 def test_transformers_agent_sends_every_image(tiny_models, family, tokens_per_image):
     from spatial_env.agents import TransformersAgent

@@ -17,7 +17,7 @@ def load_vlm(model: str, *, dtype: Any = "float32", device: str | None = None, p
     import torch
     from transformers import AutoModelForImageTextToText
 
-    from spatial_env.agents.hf import _dtype_keyword, _torch_dtype, load_processor
+    from spatial_env.agents.hf import dtype_kwargs, load_processor
 
     processor = load_processor(model, trust_remote_code=trust_remote_code)
     cls = type(processor)
@@ -28,7 +28,7 @@ def load_vlm(model: str, *, dtype: Any = "float32", device: str | None = None, p
     processor.tokenizer.padding_side = padding_side
     if processor.tokenizer.pad_token is None:
         processor.tokenizer.pad_token = processor.tokenizer.eos_token
-    kwargs = {"trust_remote_code": trust_remote_code, _dtype_keyword(): _torch_dtype(dtype), **model_kwargs}
+    kwargs = {"trust_remote_code": trust_remote_code, **dtype_kwargs(dtype), **model_kwargs}
     vlm = AutoModelForImageTextToText.from_pretrained(model, **kwargs)
     if "device_map" not in model_kwargs:
         vlm.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
