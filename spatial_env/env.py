@@ -12,7 +12,7 @@ import numpy as np
 from gymnasium import spaces
 
 from .frames import FrameBank, load_bank
-from .tasks import CannotPose, Episode, get_task
+from .tasks import CannotPose, Episode, get_task, json_value
 
 _PRINTABLE = frozenset(string.printable)
 
@@ -256,18 +256,7 @@ class Number(float):
 
 def _info_prediction(value):
     """A prediction for ``info``: plain values, scalars as :class:`Number`."""
-    value = _jsonable(value)
+    value = json_value(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return Number(value)
-    return value
-
-
-def _jsonable(value):
-    """Predictions as plain Python values for ``info`` (numpy scalars and arrays become lists/floats)."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
     return value

@@ -19,22 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-import numpy as np
+from .tasks import json_value
 
 QUESTIONS_FILE = "questions.jsonl"
-
-
-def json_value(value: Any) -> Any:
-    """``value`` as JSON values (tuples and numpy arrays become lists, numpy scalars numbers)."""
-    if isinstance(value, dict):
-        return {str(k): json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_value(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def check_unique_scene_ids(scenes) -> None:

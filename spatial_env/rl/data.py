@@ -41,7 +41,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from ..env import shown_images
-from ..export import json_value
+from ..tasks import json_value
 
 # Keywords of ``gym.make`` that do not change the questions (everything else is a scene list or a task option).
 _NEUTRAL_ENV_KWARGS = ("cache_dir", "progress", "renderer", "max_prompt_length")

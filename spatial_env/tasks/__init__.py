@@ -141,6 +141,20 @@ class Episode:
     task: str | None = None
 
 
+def json_value(value: Any) -> Any:
+    """``value`` (an episode's target or meta, a prediction) as JSON values: tuples and numpy arrays become
+    lists, numpy scalars numbers, dict keys strings."""
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
 @dataclass(frozen=True)
 class AnswerFormat:
     """What scripted agents know of a task's answer format (only what the prompt spells out):
