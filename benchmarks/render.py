@@ -262,8 +262,30 @@ def gl_markdown(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _worker(n_triangles: int, min_seconds: float) -> dict:
-    """One triangle count in this process: fps and 1-thread CPU time per size, set-up, peak RSS."""
+#: Rounds of the Embree comparison: each times Embree and numba back to back (in alternating order), and the
+#: ratio reported is the median of the rounds' ratios, so a change in the machine's load during the run moves
+#: both sides of a round alike.
+RATIO_ROUNDS = 5
+
+
+def embree_ratio(renderer, scene: Scene, cams: list[Camera], min_seconds: float, rounds: int = RATIO_ROUNDS) -> dict:
+    """numba and Embree fps on ``cams`` in ``rounds`` alternating rounds: medians, and the rounds' ratios."""
+    embree = EmbreeCaster(scene)
+    ratios, e_fps, n_fps = [], [], []
+    for k in range(rounds):
+        pair = {}
+        for name in (("embree", "numba") if k % 2 == 0 else ("numba", "embree")):
+            pair[name] = time_fps(embree if name == "embree" else renderer, cams, min_seconds)
+        e_fps.append(pair["embree"])
+        n_fps.append(pair["numba"])
+        ratios.append(pair["numba"] / pair["embree"])
+    return {"embree_fps_512": float(np.median(e_fps)), "numba_fps_512": float(np.median(n_fps)),
+            "ratios_512": ratios}
+
+
+def _worker(n_triangles: int, min_seconds: float, embree: bool = True) -> dict:
+    """One triangle count in this process: fps and 1-thread CPU time per size, set-up, peak RSS, and (``embree``)
+    the Embree comparison."""
     from spatial_env.render import make_renderer
 
     scene = bench_scene(n_triangles)
@@ -276,17 +298,15 @@ def _worker(n_triangles: int, min_seconds: float) -> dict:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     import numba
 
-    # The same cameras through Embree, in the same process and run: the ratio is what the target is on.
-    cams = bench_cameras(scene, 512)
-    try:
-        embree = EmbreeCaster(scene)
-    except ImportError:
-        embree_fps = numba_fps = None
-    else:
-        embree_fps = time_fps(embree, cams, min_seconds)
-        numba_fps = time_fps(renderer, cams, min_seconds)
-    return {"triangles": scene.num_triangles, "fps": fps, "cpu_ms": cpu, "setup_s": setup, "peak_rss_mb": rss_mb,
-            "threading_layer": numba.threading_layer(), "embree_fps_512": embree_fps, "numba_fps_512": numba_fps}
+    out = {"triangles": scene.num_triangles, "fps": fps, "cpu_ms": cpu, "setup_s": setup, "peak_rss_mb": rss_mb,
+           "threading_layer": numba.threading_layer()}
+    if embree:
+        # The same cameras through Embree, in the same process and run: the ratio is what the target is on.
+        try:
+            out.update(embree_ratio(renderer, scene, bench_cameras(scene, 512), min_seconds / 2))
+        except ImportError:
+            pass
+    return out
 
 
 def _startup() -> dict:
@@ -324,12 +344,14 @@ def markdown(results: list[dict], passive: list[dict], startup: dict, load_befor
         cpu = " | ".join(f"{r['cpu_ms'][str(s)]:.1f}" for s in SIZES)
         lines.append(f"| {r['triangles']:,} | {fps} | {cpu} | {r['setup_s']:.2f} s | {r['peak_rss_mb']:.0f} MiB |")
     if all(r.get("embree_fps_512") for r in results):
-        lines += ["", "Against Embree (`EmbreeCaster`: one ray per pixel centre, same RGB + depth + ids), 512², "
-                  "the same 8 cameras, timed back to back in the same process:", "",
-                  "| triangles | numba fps | Embree fps | numba / Embree |", "|---:|---:|---:|---:|"]
+        lines += ["", f"Against Embree (`EmbreeCaster`: one ray per pixel centre, same RGB + depth + ids), 512², "
+                  f"the same 8 cameras, in the same process: {RATIO_ROUNDS} rounds each timing both back to back "
+                  f"(fps: medians; ratio: median of the rounds' ratios, and their range):", "",
+                  "| triangles | numba fps | Embree fps | numba / Embree | rounds' range |", "|---:|---:|---:|---:|---:|"]
         for r in results:
+            q = r["ratios_512"]
             lines.append(f"| {r['triangles']:,} | {r['numba_fps_512']:.1f} | {r['embree_fps_512']:.1f} | "
-                         f"{r['numba_fps_512'] / r['embree_fps_512']:.2f}x |")
+                         f"{np.median(q):.2f}x | {min(q):.2f}–{max(q):.2f}x |")
     lines += ["", "Same, 2-thread fps with `OMP_WAIT_POLICY=passive` in the environment:", "",
               "| triangles | " + " | ".join(f"{s}² fps" for s in SIZES) + " |", "|---:|" + "---:|" * len(SIZES)]
     for r in passive:
@@ -367,13 +389,15 @@ def main() -> None:
     p.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     p.add_argument("--startup", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--seconds", type=float, default=None, help="minimum timing per configuration")
+    p.add_argument("--no-embree", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args()
     seconds = a.seconds if a.seconds is not None else (0.5 if a.quick else 3.0)
     if a.startup:
         print(json.dumps(_startup()))
         return
     if a.worker:
-        print(json.dumps((_gl_worker if a.backend == "gl" else _worker)(a.worker, seconds)))
+        print(json.dumps(_gl_worker(a.worker, seconds) if a.backend == "gl" else
+                         _worker(a.worker, seconds, embree=not a.no_embree)))
         return
     if a.backend == "gl":
         print(gl_markdown([_run_child(["--worker", str(n), "--seconds", str(seconds), "--backend", "gl"])
@@ -385,7 +409,7 @@ def main() -> None:
         startup = {"cold": _run_child(["--startup"], env)["first_frame_s"],
                    "warm": _run_child(["--startup"], env)["first_frame_s"]}
     results = [_run_child(["--worker", str(n), "--seconds", str(seconds)]) for n in TRIANGLES]
-    passive = [_run_child(["--worker", str(n), "--seconds", str(seconds)], {"OMP_WAIT_POLICY": "passive"})
+    passive = [_run_child(["--worker", str(n), "--seconds", str(seconds), "--no-embree"], {"OMP_WAIT_POLICY": "passive"})
                for n in TRIANGLES]
     text = markdown(results, passive, startup, load_before, _load())
     print(text)
