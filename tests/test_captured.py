@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import gymnasium as gym
 import imageio.v3 as iio
@@ -212,8 +213,9 @@ def test_scenes_without_captured_frames_are_refused(scan, tmp_path):
 
 def test_config_is_validated():
     assert CAPTURED.make().config.translation_threshold == 0.25 and CAPTURED.make().config.max_frames is None
-    for bad, match in [({"max_frames": "3"}, "'max_frames' must be a positive int"), ({"max_frames": 0}, "max_frames"),
-                       ({"rotation_threshold_deg": "x"}, "must be a number"), ({"frames_dir": 3}, "frames_dir"),
+    assert FrameSpec("captured", {"frames_dir": Path("photos"), "max_frames": 5}).make().config.frames_dir == "photos"
+    for bad, match in [({"max_frames": "3"}, "max_frames='3' must be int | None"), ({"max_frames": 0}, "max_frames"),
+                       ({"rotation_threshold_deg": "x"}, "rotation_threshold_deg='x' must be float"), ({"frames_dir": 3}, "frames_dir"),
                        ({"max_occluded_fraction": 1.5}, "max_occluded_fraction"), ({"resolution": 64}, "unknown")]:
         with pytest.raises(ValueError, match=match):
             FrameSpec("captured", bad).make()

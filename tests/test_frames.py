@@ -153,8 +153,26 @@ def test_unknown_sampler_and_sampler_option_are_named():
         FrameSpec("orbit").make()
     with pytest.raises(ValueError, match="views_visble"):
         FrameSpec("object_views", {"views_visble": 3}).make()
-    with pytest.raises(ValueError, match="'frames' must be an int"):
+    with pytest.raises(ValueError, match=r"walkthrough sampler: option frames='10' must be int"):
         FrameSpec("walkthrough", {"frames": "10"}).make()
+
+
+def test_sampler_options_from_yaml_or_json_are_checked_and_stored_as_typed():
+    # YAML and JSON give lists and ints: stored as the fields' tuples and floats, so the bank key is the same
+    config = FrameSpec("object_views", {"eye_height": [1, 2], "hfov_deg": 90, "visibility_bins": [0.5, 0.9],
+                                        "max_objects": np.int64(3)}).make().config
+    assert config.eye_height == (1.0, 2.0) and isinstance(config.eye_height[0], float)
+    assert config.visibility_bins == (0.5, 0.9) and type(config.hfov_deg) is float and type(config.max_objects) is int
+    same = FrameSpec("object_views", {"eye_height": (1.0, 2.0), "hfov_deg": 90.0, "visibility_bins": (0.5, 0.9),
+                                      "max_objects": 3})
+    assert same.key("numba") == FrameSpec("object_views", {"eye_height": [1, 2], "hfov_deg": 90,
+                                                           "visibility_bins": [0.5, 0.9], "max_objects": 3}).key("numba")
+    for bad, match in [({"eye_height": [1.0, 1.5, 2.0]}, r"eye_height=\[1.0, 1.5, 2.0\] must be tuple\[float, float\]"),
+                       ({"visibility_bins": [0.5, "x"]}, r"must be tuple\[float, \.\.\.\]"),
+                       ({"max_objects": 2.5}, r"max_objects=2.5 must be int \| None"),
+                       ({"seed": True}, "seed=True must be int")]:
+        with pytest.raises(ValueError, match=match):
+            FrameSpec("object_views", bad).make()
 
 
 def test_bank_key_covers_renderer_format_and_version(monkeypatch):

@@ -55,7 +55,8 @@ import numpy as np
 from ..camera import Camera
 from ..render.base import Frame
 from ..scene.model import Scene, SceneFormatError
-from .samplers import Shot, config_from_dict, register_sampler
+from ..typecheck import dataclass_from_dict
+from .samplers import Shot, register_sampler
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ COLOR_EXTENSIONS = (".jpg", ".jpeg", ".png")
 class CapturedConfig:
     """Captured-frame parameters: where the frames are, pose subsampling and the depth check."""
 
-    frames_dir: str | None = None          # None: the frames lie in the scan directory
+    frames_dir: str | os.PathLike | None = None  # None: the frames lie in the scan directory
     translation_threshold: float = 0.25    # metres (see the module doc)
     rotation_threshold_deg: float = 15.0   # degrees
     max_frames: int | None = None          # keep at most this many (evenly spaced) after subsampling
@@ -77,7 +78,8 @@ class CapturedConfig:
     max_occluded_fraction: float = 0.5     # occluded share of an object's pixels above which it is dropped
 
     def __post_init__(self) -> None:
-        # config_from_dict checks types against the defaults; None defaults need their own check.
+        # Values' types are checked where a dict is read (dataclass_from_dict); direct construction and the
+        # value ranges are checked here.
         if isinstance(self.frames_dir, os.PathLike):
             object.__setattr__(self, "frames_dir", os.fspath(self.frames_dir))
         if self.frames_dir is not None and (not isinstance(self.frames_dir, str) or not self.frames_dir):
@@ -118,7 +120,7 @@ class Captured:
 
     def __init__(self, config):
         self.config = config if isinstance(config, CapturedConfig) else \
-            config_from_dict(CapturedConfig, config, what="captured sampler")
+            dataclass_from_dict(CapturedConfig, config, where="captured sampler", coerce=True)
         self.counts: dict[str, int] = {}
 
     # -- where the frames are -----------------------------------------------------------------------

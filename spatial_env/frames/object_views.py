@@ -43,7 +43,8 @@ from ..camera import Camera, intrinsics, look_at
 from ..render.base import Frame
 from ..scene.model import Scene, SceneObject
 from .annotate import ObjectAnnotation, loose_box, mask_box, projected_box
-from .samplers import Shot, config_from_dict, register_sampler
+from ..typecheck import dataclass_from_dict
+from .samplers import Shot, register_sampler
 
 
 @dataclass(frozen=True)
@@ -518,7 +519,7 @@ class ObjectViews:
 
     def __init__(self, config):
         self.config = config if isinstance(config, SamplerConfig) else \
-            config_from_dict(SamplerConfig, config, what="object_views sampler")
+            dataclass_from_dict(SamplerConfig, config, where="object_views sampler", coerce=True)
         self.skipped: list[int] = []  # objects without enough views (the paper skips them too)
         self._views: tuple | None = None  # (scene, renderer, ViewSampler) of the last unit_shots call
 

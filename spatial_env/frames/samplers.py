@@ -42,6 +42,7 @@ import numpy as np
 from ..camera import Camera, intrinsics, look_at
 from ..render.base import Frame
 from ..scene.model import Scene
+from ..typecheck import dataclass_from_dict
 
 _SAMPLERS: dict[str, type] = {}
 
@@ -78,33 +79,6 @@ def get_sampler(name: str) -> type:
         raise ValueError(f"unknown frame sampler {name!r}; registered: {sorted(_SAMPLERS)}") from None
 
 
-def config_from_dict(cls: type, values: dict | None, *, what: str) -> Any:
-    """A sampler config dataclass from a plain dict, naming unknown keys and ill-typed values."""
-    values = dict(values or {})
-    known = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - set(known))
-    if unknown:
-        raise ValueError(f"unknown {what} option(s) {unknown}; valid: {sorted(known)}")
-    for name, value in list(values.items()):
-        default = known[name].default
-        if isinstance(default, tuple):
-            if not isinstance(value, (list, tuple)) or not all(
-                    isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in value):
-                raise ValueError(f"{what} option {name!r} must be a list of numbers, got {value!r}")
-            values[name] = tuple(float(v) for v in value)
-        elif isinstance(default, bool):
-            if not isinstance(value, bool):
-                raise ValueError(f"{what} option {name!r} must be a bool, got {value!r}")
-        elif isinstance(default, int) and default is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise ValueError(f"{what} option {name!r} must be an int, got {value!r}")
-        elif isinstance(default, float):
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-                raise ValueError(f"{what} option {name!r} must be a number, got {value!r}")
-            values[name] = float(value)
-    return cls(**values)
-
-
 @dataclass(frozen=True)
 class WalkthroughConfig:
     """Walkthrough parameters: a person's walk over the walkable floor at eye height."""
@@ -130,7 +104,7 @@ class Walkthrough:
 
     def __init__(self, config):
         self.config = config if isinstance(config, WalkthroughConfig) else \
-            config_from_dict(WalkthroughConfig, config, what="walkthrough sampler")
+            dataclass_from_dict(WalkthroughConfig, config, where="walkthrough sampler", coerce=True)
 
     def path(self, scene: Scene, rng: np.random.Generator) -> np.ndarray:
         """(N, 2) floor positions of a walk through the walkable area, ``step`` apart."""

@@ -19,8 +19,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
-import types
-import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
@@ -28,49 +26,13 @@ import numpy as np
 
 from ..metrics import Metric
 from ..parsing import ParseFailure
+from ..typecheck import dataclass_from_dict
 
 ENTRY_POINT = "spatial_env.env:SpatialEnv"
 PLUGIN_GROUP = "spatial_env.families"
 
 
 # ---- options ---------------------------------------------------------------------------------------
-
-def _type_ok(value: Any, tp: Any) -> bool:
-    """Whether ``value`` fits the annotation ``tp`` (the few shapes options use; no coercion)."""
-    origin = typing.get_origin(tp)
-    if tp is Any:
-        return True
-    if origin is Literal:
-        return value in typing.get_args(tp)
-    if origin in (typing.Union, types.UnionType):
-        return any(_type_ok(value, t) for t in typing.get_args(tp))
-    if tp is type(None):
-        return value is None
-    if tp is bool:
-        return isinstance(value, (bool, np.bool_))
-    if tp is int:
-        return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-    if tp is float:
-        return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-    if origin is tuple:
-        args = typing.get_args(tp)
-        return isinstance(value, (tuple, list)) and len(value) == len(args) and all(
-            _type_ok(v, t) for v, t in zip(value, args))
-    if origin is dict or tp is dict:
-        return isinstance(value, dict)
-    if isinstance(tp, type):
-        return isinstance(value, tp)
-    return True
-
-
-def _type_name(tp: Any) -> str:
-    origin = typing.get_origin(tp)
-    if origin is Literal:
-        return " | ".join(repr(a) for a in typing.get_args(tp))
-    if origin in (typing.Union, types.UnionType):
-        return " | ".join(_type_name(a) for a in typing.get_args(tp))
-    return "None" if tp is type(None) else getattr(tp, "__name__", str(tp))
-
 
 @dataclass(frozen=True)
 class TaskOptions:
@@ -96,16 +58,7 @@ class TaskOptions:
     @classmethod
     def from_kwargs(cls, values: dict[str, Any], *, where: str = "options") -> "TaskOptions":
         """Options from keyword arguments, checked against the fields' names and types."""
-        hints = typing.get_type_hints(cls)
-        fields = {f.name: hints[f.name] for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - set(fields))
-        if unknown:
-            valid = ", ".join(f"{k}: {_type_name(t)}" for k, t in fields.items())
-            raise ValueError(f"{where}: unknown option(s) {unknown}; valid options are {valid}")
-        for key, value in values.items():
-            if not _type_ok(value, fields[key]):
-                raise ValueError(f"{where}: option {key}={value!r} must be {_type_name(fields[key])}")
-        return cls(**values)
+        return dataclass_from_dict(cls, values, where=where)
 
     def to_dict(self) -> dict[str, Any]:
         """The options as a plain dict."""
