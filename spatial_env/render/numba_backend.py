@@ -221,69 +221,79 @@ def _classify(faces, face_ids, use_all, block_visible, code, sx, sy, verts, R, t
     n_chunks = counts.shape[0]
     for j in prange(n_chunks):
         ch = (j * _SPREAD) % n_chunks
-        for k in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
-            if not block_visible[k >> BLOCK_SHIFT]:
-                status[k] = _CULLED
+        # whole culled blocks are skipped: their faces' status is never read (_bin skips them too)
+        k0, hi = ch * n // n_chunks, (ch + 1) * n // n_chunks
+        while k0 < hi:
+            k1 = min(hi, ((k0 >> BLOCK_SHIFT) + 1) << BLOCK_SHIFT)
+            if not block_visible[k0 >> BLOCK_SHIFT]:
+                k0 = k1
                 continue
-            f = k if use_all else face_ids[k]
-            a, b, c = faces[f, 0], faces[f, 1], faces[f, 2]
-            ca, cb, cc = code[a], code[b], code[c]
-            if ca & cb & cc & _NEAR:  # wholly behind the near plane
-                status[k] = _CULLED
-                continue
-            if ca | cb | cc:  # crosses the near plane or leaves the guard band: rare, test sides
-                if (_side_code(verts, a, R, t, fx, fy, cx, cy, width, height)
-                        & _side_code(verts, b, R, t, fx, fy, cx, cy, width, height)
-                        & _side_code(verts, c, R, t, fx, fy, cx, cy, width, height)):
-                    status[k] = _CULLED
-                else:
-                    status[k] = _NEEDS_CLIP
-                    clip_counts[ch] += 1
-                continue
-            # off-image triangles need no side test: their box holds no pixel centre
-            x0, x1 = _pixel_range(sx[a], sx[b], sx[c], width)
-            y0, y1 = _pixel_range(sy[a], sy[b], sy[c], height)
-            if x0 > x1 or y0 > y1:  # no pixel centre inside the bounding box: most tiny triangles
-                status[k] = _CULLED
-                continue
-            sol = face_solid[f] if face_solid.shape[0] else -1
-            if sol >= 0 and solid_cull[sol]:
-                # screen winding from the snapped positions the rasteriser uses: > 0 faces away (outward
-                # normals), == 0 covers nothing
-                if ((np.int64(sx[b]) - sx[a]) * (np.int64(sy[c]) - sy[a])
-                        - (np.int64(sy[b]) - sy[a]) * (np.int64(sx[c]) - sx[a])) >= 0:
+            for k in range(k0, k1):
+                f = k if use_all else face_ids[k]
+                a, b, c = faces[f, 0], faces[f, 1], faces[f, 2]
+                ca, cb, cc = code[a], code[b], code[c]
+                if ca & cb & cc & _NEAR:  # wholly behind the near plane
                     status[k] = _CULLED
                     continue
-            # a box around one pixel centre: test it now (exact integers, same rule as the
-            # rasteriser), since about half of these miss it and binning them costs more
-            if x0 == x1 and y0 == y1 and not _covers(np.int64(sx[a]), np.int64(sy[a]), np.int64(sx[b]),
-                                                     np.int64(sy[b]), np.int64(sx[c]), np.int64(sy[c]), x0, y0):
-                status[k] = _CULLED
-                continue
-            b0, b1 = y0 >> BAND_SHIFT, y1 >> BAND_SHIFT  # shifts: an integer division here costs ~10%
-            status[k] = b0 | (b1 << 16)
-            for bb in range(b0, b1 + 1):
-                counts[ch, bb] += 1
+                if ca | cb | cc:  # crosses the near plane or leaves the guard band: rare, test sides
+                    if (_side_code(verts, a, R, t, fx, fy, cx, cy, width, height)
+                            & _side_code(verts, b, R, t, fx, fy, cx, cy, width, height)
+                            & _side_code(verts, c, R, t, fx, fy, cx, cy, width, height)):
+                        status[k] = _CULLED
+                    else:
+                        status[k] = _NEEDS_CLIP
+                        clip_counts[ch] += 1
+                    continue
+                # off-image triangles need no side test: their box holds no pixel centre
+                x0, x1 = _pixel_range(sx[a], sx[b], sx[c], width)
+                y0, y1 = _pixel_range(sy[a], sy[b], sy[c], height)
+                if x0 > x1 or y0 > y1:  # no pixel centre inside the bounding box: most tiny triangles
+                    status[k] = _CULLED
+                    continue
+                sol = face_solid[f] if face_solid.shape[0] else -1
+                if sol >= 0 and solid_cull[sol]:
+                    # screen winding from the snapped positions the rasteriser uses: > 0 faces away (outward
+                    # normals), == 0 covers nothing
+                    if ((np.int64(sx[b]) - sx[a]) * (np.int64(sy[c]) - sy[a])
+                            - (np.int64(sy[b]) - sy[a]) * (np.int64(sx[c]) - sx[a])) >= 0:
+                        status[k] = _CULLED
+                        continue
+                # a box around one pixel centre: test it now (exact integers, same rule as the
+                # rasteriser), since about half of these miss it and binning them costs more
+                if x0 == x1 and y0 == y1 and not _covers(np.int64(sx[a]), np.int64(sy[a]), np.int64(sx[b]),
+                                                         np.int64(sy[b]), np.int64(sx[c]), np.int64(sy[c]), x0, y0):
+                    status[k] = _CULLED
+                    continue
+                b0, b1 = y0 >> BAND_SHIFT, y1 >> BAND_SHIFT  # shifts: an integer division here costs ~10%
+                status[k] = b0 | (b1 << 16)
+                for bb in range(b0, b1 + 1):
+                    counts[ch, bb] += 1
+            k0 = k1
 
 
 @njit(cache=True, parallel=True)
-def _bin(status, offsets, tri_list, clip_offsets, clip_list):
+def _bin(block_visible, status, offsets, tri_list, clip_offsets, clip_list):
     """Write each live triangle's position k into the lists of the bands it touches, in order,
-    and each triangle to clip into the clip list."""
+    and each triangle to clip into the clip list (``status`` is set in visible blocks only)."""
     n = status.shape[0]
     n_chunks = offsets.shape[0]
     for j in prange(n_chunks):
         ch = (j * _SPREAD) % n_chunks
-        for k in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
-            s = status[k]
-            if s < 0:
-                if s == _NEEDS_CLIP:
-                    clip_list[clip_offsets[ch]] = k
-                    clip_offsets[ch] += 1
-                continue
-            for bb in range(s & 0xFFFF, (s >> 16) + 1):
-                tri_list[offsets[ch, bb]] = k
-                offsets[ch, bb] += 1
+        k0, hi = ch * n // n_chunks, (ch + 1) * n // n_chunks
+        while k0 < hi:
+            k1 = min(hi, ((k0 >> BLOCK_SHIFT) + 1) << BLOCK_SHIFT)
+            if block_visible[k0 >> BLOCK_SHIFT]:
+                for k in range(k0, k1):
+                    s = status[k]
+                    if s < 0:
+                        if s == _NEEDS_CLIP:
+                            clip_list[clip_offsets[ch]] = k
+                            clip_offsets[ch] += 1
+                        continue
+                    for bb in range(s & 0xFFFF, (s >> 16) + 1):
+                        tri_list[offsets[ch, bb]] = k
+                        offsets[ch, bb] += 1
+            k0 = k1
 
 
 @njit(cache=True)
@@ -962,7 +972,7 @@ class NumbaRenderer:
         # int32 positions (faces < 2**31): halves the bin lists' memory traffic
         tri_list = self._buffer("tri_list", (int(band_start[-1]),), np.int32)
         clip_list = np.empty(int(clip_counts.sum()), np.int64)
-        _kernel("_bin")(status, offsets, tri_list, np.cumsum(clip_counts) - clip_counts, clip_list)
+        _kernel("_bin")(blocks, status, offsets, tri_list, np.cumsum(clip_counts) - clip_counts, clip_list)
         clipped = _clip_triangles(self._faces, face_ids, use_all, clip_list, code, verts, v.R, v.t, sx, sy, w,
                                   v.fx, v.fy, v.cx, v.cy, float(v.width), float(v.height), self.near, GUARD_BAND)
         return band_start, tri_list, clipped
