@@ -83,7 +83,6 @@ BLOCK_SHIFT = 8
 # test there); image-side outcodes are only computed for the rest.
 _NEAR, _GUARD = 1, 2
 _LEFT, _RIGHT, _TOP, _BOTTOM = 1, 2, 4, 8
-_CULLED, _NEEDS_CLIP = -1, -2
 
 
 # ----------------------------------------------------------------------------- vertex stage
@@ -213,17 +212,20 @@ def _visible_blocks(lo, hi, R, t, fx, fy, cx, cy, width, height, near, out):
 
 @njit(cache=True, parallel=True)
 def _classify(faces, face_ids, use_all, block_visible, code, sx, sy, verts, R, t, fx, fy, cx, cy, width,
-              height, face_solid, solid_cull, status, counts, clip_counts):
-    """Per triangle: culled, needs clipping, or the band range it touches (packed); counts per
-    chunk of band entries and of triangles to clip. A triangle of solid ``face_solid[f]`` facing away on
-    screen is culled when ``solid_cull`` allows it for that solid (see :func:`_solids`)."""
+              height, face_solid, solid_cull, entries, counts, live_counts, clip_counts):
+    """Per triangle: culled, to clip, or live with the band range it touches. Chunk ``ch`` (positions
+    [lo, hi)) writes its live triangles, in order, from ``entries[lo]`` up (position k << 32 | packed bands;
+    ``live_counts[ch]`` of them) and its triangles to clip from ``entries[hi - 1]`` down (``clip_counts[ch]``),
+    and counts its band entries per band. A triangle of solid ``face_solid[f]`` facing away on screen is culled
+    when ``solid_cull`` allows it for that solid (see :func:`_solids`)."""
     n = faces.shape[0] if use_all else face_ids.shape[0]
     n_chunks = counts.shape[0]
     for j in prange(n_chunks):
         ch = (j * _SPREAD) % n_chunks
-        # whole culled blocks are skipped: their faces' status is never read (_bin skips them too)
-        k0, hi = ch * n // n_chunks, (ch + 1) * n // n_chunks
-        while k0 < hi:
+        lo, hi = ch * n // n_chunks, (ch + 1) * n // n_chunks
+        live, clip = lo, hi
+        k0 = lo
+        while k0 < hi:  # whole culled blocks are skipped
             k1 = min(hi, ((k0 >> BLOCK_SHIFT) + 1) << BLOCK_SHIFT)
             if not block_visible[k0 >> BLOCK_SHIFT]:
                 k0 = k1
@@ -233,22 +235,18 @@ def _classify(faces, face_ids, use_all, block_visible, code, sx, sy, verts, R, t
                 a, b, c = faces[f, 0], faces[f, 1], faces[f, 2]
                 ca, cb, cc = code[a], code[b], code[c]
                 if ca & cb & cc & _NEAR:  # wholly behind the near plane
-                    status[k] = _CULLED
                     continue
                 if ca | cb | cc:  # crosses the near plane or leaves the guard band: rare, test sides
-                    if (_side_code(verts, a, R, t, fx, fy, cx, cy, width, height)
+                    if not (_side_code(verts, a, R, t, fx, fy, cx, cy, width, height)
                             & _side_code(verts, b, R, t, fx, fy, cx, cy, width, height)
                             & _side_code(verts, c, R, t, fx, fy, cx, cy, width, height)):
-                        status[k] = _CULLED
-                    else:
-                        status[k] = _NEEDS_CLIP
-                        clip_counts[ch] += 1
+                        clip -= 1
+                        entries[clip] = k
                     continue
                 # off-image triangles need no side test: their box holds no pixel centre
                 x0, x1 = _pixel_range(sx[a], sx[b], sx[c], width)
                 y0, y1 = _pixel_range(sy[a], sy[b], sy[c], height)
                 if x0 > x1 or y0 > y1:  # no pixel centre inside the bounding box: most tiny triangles
-                    status[k] = _CULLED
                     continue
                 sol = face_solid[f] if face_solid.shape[0] else -1
                 if sol >= 0 and solid_cull[sol]:
@@ -256,44 +254,39 @@ def _classify(faces, face_ids, use_all, block_visible, code, sx, sy, verts, R, t
                     # normals), == 0 covers nothing
                     if ((np.int64(sx[b]) - sx[a]) * (np.int64(sy[c]) - sy[a])
                             - (np.int64(sy[b]) - sy[a]) * (np.int64(sx[c]) - sx[a])) >= 0:
-                        status[k] = _CULLED
                         continue
                 # a box around one pixel centre: test it now (exact integers, same rule as the
                 # rasteriser), since about half of these miss it and binning them costs more
                 if x0 == x1 and y0 == y1 and not _covers(np.int64(sx[a]), np.int64(sy[a]), np.int64(sx[b]),
                                                          np.int64(sy[b]), np.int64(sx[c]), np.int64(sy[c]), x0, y0):
-                    status[k] = _CULLED
                     continue
                 b0, b1 = y0 >> BAND_SHIFT, y1 >> BAND_SHIFT  # shifts: an integer division here costs ~10%
-                status[k] = b0 | (b1 << 16)
+                entries[live] = (np.int64(k) << 32) | b0 | (b1 << 16)
+                live += 1
                 for bb in range(b0, b1 + 1):
                     counts[ch, bb] += 1
             k0 = k1
+        live_counts[ch] = live - lo
+        clip_counts[ch] = hi - clip
 
 
 @njit(cache=True, parallel=True)
-def _bin(block_visible, status, offsets, tri_list, clip_offsets, clip_list):
-    """Write each live triangle's position k into the lists of the bands it touches, in order,
-    and each triangle to clip into the clip list (``status`` is set in visible blocks only)."""
-    n = status.shape[0]
+def _bin(entries, live_counts, offsets, tri_list, clip_offsets, clip_list):
+    """Write each live triangle's position into the lists of the bands it touches, in order, and each
+    triangle to clip into the clip list (from the chunks' ``entries``, see :func:`_classify`)."""
+    n = entries.shape[0]
     n_chunks = offsets.shape[0]
     for j in prange(n_chunks):
         ch = (j * _SPREAD) % n_chunks
-        k0, hi = ch * n // n_chunks, (ch + 1) * n // n_chunks
-        while k0 < hi:
-            k1 = min(hi, ((k0 >> BLOCK_SHIFT) + 1) << BLOCK_SHIFT)
-            if block_visible[k0 >> BLOCK_SHIFT]:
-                for k in range(k0, k1):
-                    s = status[k]
-                    if s < 0:
-                        if s == _NEEDS_CLIP:
-                            clip_list[clip_offsets[ch]] = k
-                            clip_offsets[ch] += 1
-                        continue
-                    for bb in range(s & 0xFFFF, (s >> 16) + 1):
-                        tri_list[offsets[ch, bb]] = k
-                        offsets[ch, bb] += 1
-            k0 = k1
+        lo, hi = ch * n // n_chunks, (ch + 1) * n // n_chunks
+        for i in range(lo, lo + live_counts[ch]):
+            e = entries[i]
+            k = np.int32(e >> 32)
+            for bb in range(e & 0xFFFF, ((e >> 16) & 0xFFFF) + 1):
+                tri_list[offsets[ch, bb]] = k
+                offsets[ch, bb] += 1
+        for i in range(hi - 1, hi - 1 - (clip_offsets[ch + 1] - clip_offsets[ch]), -1):  # in face order
+            clip_list[clip_offsets[ch] + hi - 1 - i] = entries[i]
 
 
 @njit(cache=True)
@@ -963,16 +956,19 @@ class NumbaRenderer:
         v = view
         sx, sy, w, code = projected
         nf = len(self._faces) if use_all else len(face_ids)
-        status = self._buffer("status", (nf,), np.int32)
+        entries = self._buffer("entries", (nf,), np.int64)
         counts = np.zeros((N_CHUNKS, (v.height + BAND_HEIGHT - 1) // BAND_HEIGHT), np.int64)
-        clip_counts = np.zeros(N_CHUNKS, np.int64)
+        live_counts, clip_counts = np.zeros(N_CHUNKS, np.int64), np.zeros(N_CHUNKS, np.int64)
         _kernel("_classify")(self._faces, face_ids, use_all, blocks, code, sx, sy, verts, v.R, v.t, v.fx, v.fy, v.cx,
-                  v.cy, v.width, v.height, self._scene_solids().face_solid, solid_cull, status, counts, clip_counts)
+                             v.cy, v.width, v.height, self._scene_solids().face_solid, solid_cull, entries, counts,
+                             live_counts, clip_counts)
         band_start, offsets = _band_offsets(counts)
         # int32 positions (faces < 2**31): halves the bin lists' memory traffic
         tri_list = self._buffer("tri_list", (int(band_start[-1]),), np.int32)
-        clip_list = np.empty(int(clip_counts.sum()), np.int64)
-        _kernel("_bin")(blocks, status, offsets, tri_list, np.cumsum(clip_counts) - clip_counts, clip_list)
+        clip_offsets = np.zeros(N_CHUNKS + 1, np.int64)
+        np.cumsum(clip_counts, out=clip_offsets[1:])
+        clip_list = np.empty(int(clip_offsets[-1]), np.int64)
+        _kernel("_bin")(entries, live_counts, offsets, tri_list, clip_offsets, clip_list)
         clipped = _clip_triangles(self._faces, face_ids, use_all, clip_list, code, verts, v.R, v.t, sx, sy, w,
                                   v.fx, v.fy, v.cx, v.cy, float(v.width), float(v.height), self.near, GUARD_BAND)
         return band_start, tri_list, clipped
