@@ -7,15 +7,16 @@ Pipeline per frame (all jitted, ``cache=True`` so a second process skips compila
 1. ``_transform_ranges`` (parallel over pieces of the vertex ranges the visible blocks use): the
    projected pixel position snapped to a 1/256-pixel fixed-point grid, ``w = 1/z``, and flags for
    "closer than the near plane" and "projects outside the guard band".
-2. ``_classify`` (parallel over chunks of triangles): reject triangles behind the near plane, off
-   one image side, covering no pixel centre, or turned away on a closed solid the camera is outside
-   of (``_solids``: object meshes that are closed and wound outward, whose front faces hide their
-   back faces; about a fifth of a furnished room's triangles in view); send triangles that cross
-   the near plane (or leave the guard band) to the clipper; count the row bands every other
-   triangle touches.
+2. ``_classify`` (parallel over chunks of triangles, skipping culled blocks whole): reject triangles
+   behind the near plane, off one image side, covering no pixel centre, or turned away on a closed
+   solid the camera is outside of (``_solids``: object meshes that are closed and wound outward, whose
+   front faces hide their back faces; about a fifth of a furnished room's triangles in view); list
+   triangles that cross the near plane (or leave the guard band) for the clipper, and the others with
+   the row bands they touch, in one compact list per chunk; count band entries.
 3. ``_clip_triangles`` (serial; few triangles): Sutherland-Hodgman against the near plane and the
    guard band in camera space, fan-triangulated into sub-triangles that keep their face index.
-4. ``_bin`` (parallel over chunks): write triangle indices (int32) into per-band lists, in face order.
+4. ``_bin`` (parallel over chunks, reading only the chunks' lists): write triangle indices (int32) into
+   per-band lists, in face order.
 5. ``_raster_bands`` (parallel over bands, each pixel owned by one band): integer edge functions
    with a top-left fill rule (a triangle whose box holds one pixel centre skips the loops; a wide
    one's rows are first cut to its edges), a ``w = 1/z`` buffer with ties going to the lower face
