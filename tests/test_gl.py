@@ -325,6 +325,26 @@ def test_resolving_auto_then_forking_leaves_gl_usable_in_the_child():
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+def test_async_vector_envs_render_with_gl_after_this_process_did(gl_r, tmp_path):
+    """``make_vector_env(mode="async")`` starts its workers with spawn: they render with gl although this process
+    opened its EGL display first (gl_r), where forked workers could not; their episodes are well posed."""
+    from spatial_env.rl import make_vector_env
+
+    assert gl_r.render(ROOM_CAMERAS["bed"]).instance.max() >= 0  # this process's EGL display is open
+    envs = make_vector_env("Rep2D-Bbox-v0", 2, mode="async", scenes=[ROOM], renderer="gl", resolution=64,
+                           cache_dir=str(tmp_path))
+    try:
+        obs, info = envs.reset(seed=3)
+        assert obs["images"].shape[:2] == (2, 5) and obs["images"].any()
+        _, reward, terminated, _, _ = envs.step(list(info["answer"]))  # the reference answers score best
+        assert reward.tolist() == [1.0, 1.0] and terminated.all()
+    finally:
+        envs.close()
+    assert any(tmp_path.joinpath("banks").iterdir())  # the workers filled the banks in the given cache
+    with pytest.raises(ValueError, match="mode must be 'sync' or 'async'"):
+        make_vector_env("Rep2D-Bbox-v0", 2, mode="fork")
+
+
 def test_bad_input_errors(room, gl_r):
     cam = ROOM_CAMERAS["bed"]
     with pytest.raises(TypeError, match="Camera"):

@@ -22,7 +22,8 @@ Depth (R32F), ids (R32I) and RGB (RGBA8UI, read back as RGB) are read with ``glR
 frames are copied. One GL context is shared by every renderer of a process. A process forked after
 its parent opened the EGL display cannot use EGL (Mesa's copy of the display waits on the parent's
 threads): there the backend raises GLUnavailableError instead of hanging; make renderers after forking
-or use the 'spawn' / 'forkserver' start methods. Deciding ``renderer="auto"`` opens no display here (a
+or use the 'spawn' / 'forkserver' start methods (``spatial_env.rl.make_vector_env(..., mode="async")``
+spawns its workers). Deciding ``renderer="auto"`` opens no display here (a
 child process probes the GPU), so forking after that is fine.
 
 Device choice: EGL devices are enumerated with ``eglQueryDevicesEXT``; the first device that is not

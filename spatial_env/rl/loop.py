@@ -166,14 +166,24 @@ class VLMPolicy:
         return torch.where(mask.bool(), token_logp, torch.zeros_like(token_logp)).sum(dim=1)  # padding: no NaN
 
 
-def make_vector_env(env_id: str, num_envs: int, **env_kwargs: Any):
-    """``gymnasium.make_vec(env_id, num_envs, vectorization_mode="sync", **env_kwargs)``: one process, so the
-    frame banks load once per sub-env and nothing is pickled."""
+def make_vector_env(env_id: str, num_envs: int, *, mode: str = "sync", **env_kwargs: Any):
+    """``num_envs`` copies of ``env_id`` as one Gymnasium vector env.
+
+    ``mode="sync"``: one process (``gymnasium.make_vec(..., vectorization_mode="sync")``), so frame banks load
+    once per sub-env and nothing is pickled. ``mode="async"``: one worker process per sub-env, started with
+    ``spawn``, so banks that are not complete fill in parallel; a forked worker could not render with the gl
+    backend once this process had opened its EGL display, nor with numba's threads once they had started."""
     import gymnasium as gym
 
     import spatial_env  # noqa: F401  (registers the env ids)
 
-    return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync", **{"progress": False, **env_kwargs})
+    kwargs = {"progress": False, **env_kwargs}
+    if mode == "sync":
+        return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync", **kwargs)
+    if mode == "async":
+        return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="async",
+                            vector_kwargs={"context": "spawn"}, **kwargs)
+    raise ValueError(f"mode must be 'sync' or 'async', got {mode!r}")
 
 
 def _flag(infos: dict, key: str, n: int) -> np.ndarray:
