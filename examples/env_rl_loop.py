@@ -33,6 +33,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--resolution", type=int, default=None)
     p.add_argument("--cache-dir", default=None, help="frame bank cache")
     p.add_argument("--env-kwargs", default=None, help="extra gym.make keywords as JSON")
+    p.add_argument("--vector-mode", choices=("sync", "async"), default="sync",
+                   help="async: sub-envs in spawned processes (uncached banks fill in parallel; gl renders there)")
     p.add_argument("--iterations", type=int, default=200)
     p.add_argument("--learning-rate", type=float, default=2e-5)
     p.add_argument("--max-new-tokens", type=int, default=32)
@@ -67,7 +69,7 @@ def main(argv: list[str] | None = None, *, scenes: list | None = None) -> list[d
                   **json.loads(args.env_kwargs or "{}")}
     if args.resolution:
         env_kwargs["resolution"] = args.resolution
-    envs = make_vector_env(args.env, args.num_envs, **env_kwargs)
+    envs = make_vector_env(args.env, args.num_envs, mode=args.vector_mode, **env_kwargs)
     policy = VLMPolicy(model, processor, max_new_tokens=args.max_new_tokens, temperature=args.temperature)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.learning_rate)
     try:
