@@ -251,6 +251,7 @@ def test_bad_cameras_are_refused_before_rendering(renderer):
     np.testing.assert_array_equal(renderer.render(off).instance, renderer.render(off).instance)
     assert (renderer.render(off).instance >= 0).any()
 
+
 def _solid_ids(scene) -> set[int]:
     from spatial_env.render.numba_backend import _solids
 

@@ -42,8 +42,8 @@ import numpy as np
 from ..camera import Camera, intrinsics, look_at
 from ..render.base import Frame
 from ..scene.model import Scene, SceneObject
-from .annotate import ObjectAnnotation, loose_box, mask_box, projected_box
 from ..typecheck import dataclass_from_dict
+from .annotate import ObjectAnnotation, loose_box, mask_box, projected_box
 from .samplers import Shot, register_sampler
 
 

@@ -286,8 +286,8 @@ def _bin(entries, live_counts, offsets, tri_list, clip_offsets, clip_list):
             for bb in range(e & 0xFFFF, ((e >> 16) & 0xFFFF) + 1):
                 tri_list[offsets[ch, bb]] = k
                 offsets[ch, bb] += 1
-        for i in range(hi - 1, hi - 1 - (clip_offsets[ch + 1] - clip_offsets[ch]), -1):  # in face order
-            clip_list[clip_offsets[ch] + hi - 1 - i] = entries[i]
+        for m in range(clip_offsets[ch + 1] - clip_offsets[ch]):  # stored from the chunk's end down, in face order
+            clip_list[clip_offsets[ch] + m] = entries[hi - 1 - m]
 
 
 @njit(cache=True)
