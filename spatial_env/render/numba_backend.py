@@ -50,7 +50,11 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
+from llvmlite import ir
 from numba import njit, prange
+from numba import types as nbtypes
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from ..camera import Camera
 from ..scene.model import Scene
@@ -84,6 +88,41 @@ BLOCK_SHIFT = 8
 # test there); image-side outcodes are only computed for the rest.
 _NEAR, _GUARD = 1, 2
 _LEFT, _RIGHT, _TOP, _BOTTOM = 1, 2, 4, 8
+
+
+# ----------------------------------------------------------------------------- memory hints
+
+# How far ahead the rasteriser (in band-list entries) and the resolve (in pixels) prefetch: the data of the
+# entry or pixel PREFETCH_NEAR ahead (vertices, colours), and the face record PREFETCH_FAR ahead that it needs
+# to find them. At 1M faces these gathers miss the caches; 8 and 16 cover the latency (4/8 and 16/32 were
+# level), and on scenes that fit in the caches the hints cost nothing measurable.
+PREFETCH_NEAR, PREFETCH_FAR = 8, 16
+
+
+@intrinsic
+def _prefetch(typingctx, arr, i):
+    """Hint the CPU to fetch the cache line of ``arr[i]`` (``arr[i, 0]`` for 2-D) for reading; never faults,
+    so an index need not be in range, and changes no result."""
+    if not isinstance(arr, nbtypes.Array) or not isinstance(i, nbtypes.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):
+        aryty = sig.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        zero = context.get_constant(nbtypes.intp, 0)
+        index = context.cast(builder, args[1], sig.args[1], nbtypes.intp)
+        ptr = cgutils.get_item_pointer2(context, builder, data=ary.data, shape=cgutils.unpack_tuple(builder, ary.shape),
+                                        strides=cgutils.unpack_tuple(builder, ary.strides), layout=aryty.layout,
+                                        inds=[index] + [zero] * (aryty.ndim - 1), wraparound=False)
+        byte_ptr = builder.bitcast(ptr, ir.PointerType(ir.IntType(8)))
+        i32 = ir.IntType(32)
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [byte_ptr.type],
+                                              ir.FunctionType(ir.VoidType(), [byte_ptr.type, i32, i32, i32]))
+        # read, keep in all cache levels, data cache
+        builder.call(fn, [byte_ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return nbtypes.void(arr, i), codegen
 
 
 # ----------------------------------------------------------------------------- vertex stage
@@ -508,12 +547,23 @@ def _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, face
     # per-face constants, reused while consecutive pixels hit the same face
     e1x = e1y = e1z = e2x = e2y = e2z = qx = qy = qz = tq = inn = txx = tyy = tzz = 0.0
     a = b = c = 0
+    last = row_hi * width - 1
     for row in range(row_lo, row_hi):
         yc = (row + 0.5 - cy) * ify
         # ray direction R (xc, yc, 1): its parameter at the hit is the z-depth
         rx, ry, rz = R[0, 1] * yc + R[0, 2], R[1, 1] * yc + R[1, 2], R[2, 1] * yc + R[2, 2]
         for col in range(width):
             i = row * width + col
+            ahead = fbuf[min(i + PREFETCH_FAR, last)]
+            if ahead >= 0:
+                _prefetch(faces, ahead)
+                _prefetch(face_inn, ahead)
+                _prefetch(face_object, ahead)
+            ahead = fbuf[min(i + PREFETCH_NEAR, last)]
+            if ahead >= 0:
+                for q in range(3):
+                    _prefetch(verts, faces[ahead, q])
+                    _prefetch(colors, faces[ahead, q])
             f = fbuf[i]
             if f < 0:
                 rgb[row, col, 0], rgb[row, col, 1], rgb[row, col, 2] = background
@@ -571,7 +621,17 @@ def _raster_bands(faces, face_ids, use_all, sx, sy, w, verts, colors, face_objec
             for i in range(row_lo * width, row_hi * width):
                 wbuf[i] = 0.0
                 fbuf[i] = -1
+            last = band_start[bb + 1] - 1
             for j in range(band_start[bb], band_start[bb + 1]):
+                ahead = tri_list[min(j + PREFETCH_FAR, last)]
+                _prefetch(faces, ahead if use_all else face_ids[ahead])
+                ahead = tri_list[min(j + PREFETCH_NEAR, last)]
+                fa = ahead if use_all else face_ids[ahead]
+                for q in range(3):
+                    v = faces[fa, q]
+                    _prefetch(sx, v)
+                    _prefetch(sy, v)
+                    _prefetch(w, v)
                 k = tri_list[j]
                 f = k if use_all else face_ids[k]
                 a, b, c = faces[f, 0], faces[f, 1], faces[f, 2]
