@@ -79,9 +79,14 @@ def test_matches_embree(scene, renderer):
     assert np.median(diffs) < 1e-3, f"median |depth diff| {np.median(diffs):.2e} m"
 
 
-def test_clipping_near_plane_and_guard_band_match_embree():
-    """Big triangles with vertices behind the camera and vertices that project far outside the
-    image (beyond the guard band) are clipped, not dropped or distorted."""
+@pytest.mark.parametrize("serial", [False, True], ids=["parallel", "serial-twins"])
+def test_clipping_near_plane_and_guard_band_match_embree(serial, monkeypatch):
+    """Big triangles with vertices behind the camera, in its plane (z = 0: 1/z is inf in the vertex stage)
+    and projecting far outside the image (beyond the guard band) are clipped, not dropped or distorted;
+    the same with the kernels a forked child uses."""
+    from spatial_env.render import numba_backend
+
+    monkeypatch.setattr(numba_backend, "_SERIAL", serial)
     b = SceneBuilder("clip")
     colour = np.full((3, 3), 150, np.uint8)
     tris = [
@@ -89,6 +94,7 @@ def test_clipping_near_plane_and_guard_band_match_embree():
         [[-2.0, 0.5, -0.5], [4.0, 0.5, -0.5], [4.0, -3.0, -0.4]],    # floor-like, one vertex behind the camera
         [[-1.0, -1.0, 0.6], [-1.0, 1.0, 0.6], [6.0, 0.0, 0.2]],      # two vertices behind the camera
         [[0.011, -30.0, -0.2], [0.02, 0.0, 25.0], [5.0, 0.3, 0.1]],  # two vertices beyond the guard band
+        [[0.0, 2.0, 0.4], [3.0, 1.0, 0.9], [3.0, 2.5, -0.2]],        # a vertex in the camera's plane
         # a floor whose shared edge crosses the near plane 17 m to the side (beyond the guard band)
         [[-20.0, 20.0, -1.0], [20.0, 15.0, -1.0], [20.0, -20.0, -1.0]],
         [[-20.0, 20.0, -1.0], [20.0, 15.0, -1.0], [20.0, 40.0, -1.0]],

@@ -4,9 +4,9 @@ Pipeline per frame (all jitted, ``cache=True`` so a second process skips compila
 
 0. ``_visible_blocks``: blocks of 256 consecutive faces whose world box lies behind the near plane
    or off one image side are skipped wholesale (from inside a room that is about half the mesh).
-1. ``_transform_ranges`` (parallel over pieces of the vertex ranges the visible blocks use): the
-   projected pixel position snapped to a 1/256-pixel fixed-point grid, ``w = 1/z``, and flags for
-   "closer than the near plane" and "projects outside the guard band".
+1. ``_transform_ranges`` (parallel over pieces of the vertex ranges the visible blocks use; branch-free,
+   so it vectorises): the projected pixel position snapped to a 1/256-pixel fixed-point grid,
+   ``w = 1/z``, and flags for "closer than the near plane" and "projects outside the guard band".
 2. ``_classify`` (parallel over chunks of triangles, skipping culled blocks whole): reject triangles
    behind the near plane, off one image side, covering no pixel centre, or turned away on a closed
    solid the camera is outside of (``_solids``: object meshes that are closed and wound outward, whose
@@ -129,22 +129,29 @@ def _prefetch(typingctx, arr, i):
 
 
 @njit(cache=True, inline="always")
+def _snap_floor(c: float) -> float:
+    """Continuous pixel coordinate -> fixed point, rounding half up (same formula everywhere), as a float."""
+    return np.floor(c * _ONE + 0.5)
+
+
+@njit(cache=True, inline="always")
 def _snap(c: float) -> int:
-    """Continuous pixel coordinate -> fixed point, rounding half up (same formula everywhere)."""
-    return np.int64(np.floor(c * _ONE + 0.5))
+    """:func:`_snap_floor` as an integer."""
+    return np.int64(_snap_floor(c))
+
+
+@njit(cache=True, inline="always")
+def _camera_xyz(px, py, pz, r00, r01, r02, r10, r11, r12, r20, r21, r22):
+    """Camera coordinates R^T p of a world offset p from the camera centre, R's columns being the camera
+    axes. The one place this is computed, so the clipper sees the same bits as the vertex stage."""
+    return (r00 * px + r10 * py + r20 * pz, r01 * px + r11 * py + r21 * pz, r02 * px + r12 * py + r22 * pz)
 
 
 @njit(cache=True, inline="always")
 def _to_camera(verts, v, R, t):
-    """Camera coordinates of world vertex ``v``: R^T (p - t), columns of R being the camera axes.
-
-    The one place this is computed, so the clipper sees the same bits as the vertex stage.
-    """
+    """Camera coordinates of world vertex ``v``: R^T (p - t)."""
     px, py, pz = np.float64(verts[v, 0]) - t[0], np.float64(verts[v, 1]) - t[1], np.float64(verts[v, 2]) - t[2]
-    X = R[0, 0] * px + R[1, 0] * py + R[2, 0] * pz
-    Y = R[0, 1] * px + R[1, 1] * py + R[2, 1] * pz
-    Z = R[0, 2] * px + R[1, 2] * py + R[2, 2] * pz
-    return X, Y, Z
+    return _camera_xyz(px, py, pz, R[0, 0], R[0, 1], R[0, 2], R[1, 0], R[1, 1], R[1, 2], R[2, 0], R[2, 1], R[2, 2])
 
 
 @njit(cache=True, inline="always")
@@ -170,13 +177,38 @@ def _transform_vertex(verts, v, R, t, fx, fy, cx, cy, half_w, half_h, near, guar
     sx[v], sy[v], w[v] = _snap(u), _snap(vv), inv
 
 
-@njit(cache=True, parallel=True)
-def _transform_ranges(verts, starts, ends, R, t, fx, fy, cx, cy, width, height, near, guard, sx, sy, w, code):
-    """Transform the vertices in [starts[r], ends[r]) for every r (those visible face blocks use)."""
+@njit(cache=True, inline="always", error_model="numpy")
+def _transform_run(xyz, t0, t1, t2, r00, r01, r02, r10, r11, r12, r20, r21, r22, fx, fy, cx, cy, half_w, half_h,
+                   near, guard, sx, sy, w, code):
+    """:func:`_transform_vertex` for a run of vertices (``xyz`` their raveled coordinates, the outputs their
+    slices), without branches so the compiler vectorises it; the same formulas, so the same bits."""
+    for q in range(sx.shape[0]):
+        X, Y, Z = _camera_xyz(np.float64(xyz[3 * q]) - t0, np.float64(xyz[3 * q + 1]) - t1,
+                              np.float64(xyz[3 * q + 2]) - t2, r00, r01, r02, r10, r11, r12, r20, r21, r22)
+        u, vv, inv = _project(X, Y, Z, fx, fy, cx, cy)  # for every vertex: a select drops the near ones' below
+        is_near = Z < near
+        is_guard = (abs(u - half_w) > half_w + guard) | (abs(vv - half_h) > half_h + guard)
+        keep = not (is_near or is_guard)
+        # int32 conversions (what the arrays hold; exact inside the guard band): int64 ones do not vectorise
+        sx[q] = np.int32(_snap_floor(u)) if keep else 0
+        sy[q] = np.int32(_snap_floor(vv)) if keep else 0
+        w[q] = np.float32(inv) if keep else np.float32(0.0)
+        code[q] = _NEAR if is_near else (_GUARD if is_guard else 0)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _transform_ranges(xyz, starts, ends, R, t, fx, fy, cx, cy, width, height, near, guard, sx, sy, w, code):
+    """Transform the vertices in [starts[r], ends[r]) for every r (those visible face blocks use).
+
+    ``xyz`` is the (n, 3) vertex array raveled: indexed with a constant stride the loop vectorises (4-wide),
+    where a 2-D array's row stride, known only at run time, kept it scalar and 3x slower. The numpy error
+    model lets 1/z of a vertex at z = 0 be inf (then dropped) instead of raising."""
+    r00, r01, r02, r10, r11, r12, r20, r21, r22 = (R[0, 0], R[0, 1], R[0, 2], R[1, 0], R[1, 1], R[1, 2], R[2, 0],
+                                                   R[2, 1], R[2, 2])
     for r in prange(starts.shape[0]):
-        for v in range(starts[r], ends[r]):
-            _transform_vertex(verts, v, R, t, fx, fy, cx, cy, width / 2.0, height / 2.0, near, guard,
-                              sx, sy, w, code)
+        lo, hi = starts[r], ends[r]
+        _transform_run(xyz[3 * lo:3 * hi], t[0], t[1], t[2], r00, r01, r02, r10, r11, r12, r20, r21, r22, fx, fy, cx,
+                       cy, width / 2.0, height / 2.0, near, guard, sx[lo:hi], sy[lo:hi], w[lo:hi], code[lo:hi])
 
 
 @njit(cache=True, parallel=True)
@@ -652,12 +684,12 @@ def _raster_bands(faces, face_ids, use_all, sx, sy, w, verts, colors, face_objec
 # ----------------------------------------------------------------------------- after a fork
 
 def _serial_twin(kernel):
-    """The same kernel compiled without threads (``prange`` runs as ``range``), under its own name so its
-    cache entry is its own."""
+    """The same kernel (error model included) compiled without threads (``prange`` runs as ``range``), under its
+    own name so its cache entry is its own."""
     f = kernel.py_func
     g = types.FunctionType(f.__code__, f.__globals__, f.__name__ + "_serial", f.__defaults__, f.__closure__)
     g.__qualname__, g.__module__ = f.__qualname__ + "_serial", f.__module__
-    return njit(cache=True)(g)
+    return njit(cache=True, error_model=kernel.targetoptions.get("error_model", "python"))(g)
 
 
 # A process forked from one whose GNU OpenMP thread pool was running cannot start that pool again (numba
@@ -1005,7 +1037,7 @@ class NumbaRenderer:
             if forced_blocks is not None:  # their boxes hold the static positions: let _classify decide
                 blocks[forced_blocks] = 1
             starts, ends = _merge_ranges(blocks.view(bool)[self._block_order], self._block_vlo, self._block_vhi)
-            _kernel("_transform_ranges")(verts, starts, ends, *cam, GUARD_BAND, sx, sy, w, code)
+            _kernel("_transform_ranges")(verts.reshape(-1), starts, ends, *cam, GUARD_BAND, sx, sy, w, code)
         else:  # subsets are small and not in mesh order: no block culling
             blocks = np.ones((len(face_ids) >> BLOCK_SHIFT) + 1, np.uint8)
             _kernel("_transform_list")(verts, vert_ids, *cam, GUARD_BAND, sx, sy, w, code)
