@@ -127,6 +127,14 @@ def _prefetch(typingctx, arr, i):
     return nbtypes.void(arr, i), codegen
 
 
+@njit(cache=True, inline="always")
+def _u(i):
+    """``i`` as an unsigned array index. Numba wraps a negative signed index around, a compare and a select on
+    every access; the hot loops below index millions of times a frame and never with a negative index, and
+    unsigned indices made a 1M-triangle frame 15-20% faster."""
+    return np.uint64(i)
+
+
 # ----------------------------------------------------------------------------- vertex stage
 
 
@@ -305,8 +313,8 @@ def _classify(faces, face_ids, use_all, block_visible, code, sx, sy, verts, R, t
                 k0 = k1
                 continue
             for k in range(k0, k1):
-                f = k if use_all else face_ids[k]
-                a, b, c = faces[f, 0], faces[f, 1], faces[f, 2]
+                f = _u(k if use_all else face_ids[k])
+                a, b, c = _u(faces[f, 0]), _u(faces[f, 1]), _u(faces[f, 2])
                 ca, cb, cc = code[a], code[b], code[c]
                 if ca & cb & cc & _NEAR:  # wholly behind the near plane
                     continue
@@ -531,7 +539,7 @@ def _raster_triangle(x0, y0, w0, x1, y1, w1, x2, y2, w2, face, row_lo, row_hi, w
         E2 = e2x * (py - y0) - e2y * (px0 - x0) + b2
         if (E0 | E1 | E2) >= 0:
             wz = ((E0 - b0) * w0 + (E1 - b1) * w1 + (E2 - b2) * w2) * inv
-            i = ya * width + xa
+            i = _u(ya * width + xa)
             old = wbuf[i]
             if wz > old or (wz == old and face < fbuf[i]):
                 wbuf[i] = wz
@@ -557,7 +565,7 @@ def _raster_triangle(x0, y0, w0, x1, y1, w1, x2, y2, w2, face, row_lo, row_hi, w
         for col in range(lo, hi + 1):
             if (E0 | E1 | E2) >= 0:
                 wz = ((E0 - b0) * w0 + (E1 - b1) * w1 + (E2 - b2) * w2) * inv
-                i = base + col
+                i = _u(base + col)
                 old = wbuf[i]
                 if wz > old or (wz == old and face < fbuf[i]):
                     wbuf[i] = wz
@@ -571,7 +579,8 @@ def _raster_triangle(x0, y0, w0, x1, y1, w1, x2, y2, w2, face, row_lo, row_hi, w
 def _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, face_inn, R, t, ifx, ify, cx, cy,
                   inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth, inst, dense):
     """Per covered pixel: the exact hit of its ray with the winning triangle (Moller-Trumbore in
-    world space) gives z-depth, perspective-correct colour weights and the Lambert term.
+    world space) gives z-depth, perspective-correct colour weights and the Lambert term, written into the
+    raveled output images ``rgb``, ``depth`` and ``inst`` (flat indices, see :func:`_u`).
 
     The per-face set-up is reused while consecutive pixels show the same face; in a ``dense`` band
     (more triangles than half its pixels) they rarely do, and always redoing it skips a mispredicted
@@ -580,7 +589,7 @@ def _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, face
     prev = -1
     # per-face constants, reused while consecutive pixels hit the same face
     e1x = e1y = e1z = e2x = e2y = e2z = qx = qy = qz = tq = inn = txx = tyy = tzz = 0.0
-    a = b = c = 0
+    a = b = c = _u(0)
     last = row_hi * width - 1
     for row in range(row_lo, row_hi):
         yc = (row + 0.5 - cy) * ify
@@ -598,27 +607,30 @@ def _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, face
                 for q in range(3):
                     _prefetch(verts, faces[ahead, q])
                     _prefetch(colors, faces[ahead, q])
-            f = fbuf[i]
+            iu = _u(i)
+            f = fbuf[iu]
             if f < 0:
-                rgb[row, col, 0], rgb[row, col, 1], rgb[row, col, 2] = background
-                depth[row, col] = 0.0
-                inst[row, col] = -1
+                for ch in range(3):
+                    rgb[_u(3 * i + ch)] = background[ch]
+                depth[iu] = 0.0
+                inst[iu] = -1
                 continue
+            fu = _u(f)
             if f != prev or dense:
                 prev = f
-                a, b, c = faces[f, 0], faces[f, 1], faces[f, 2]
+                a, b, c = _u(faces[fu, 0]), _u(faces[fu, 1]), _u(faces[fu, 2])
                 ax, ay, az = np.float64(verts[a, 0]), np.float64(verts[a, 1]), np.float64(verts[a, 2])
                 e1x, e1y, e1z = verts[b, 0] - ax, verts[b, 1] - ay, verts[b, 2] - az
                 e2x, e2y, e2z = verts[c, 0] - ax, verts[c, 1] - ay, verts[c, 2] - az
                 txx, tyy, tzz = ox - ax, oy - ay, oz - az
                 qx, qy, qz = tyy * e1z - tzz * e1y, tzz * e1x - txx * e1z, txx * e1y - tyy * e1x
                 tq = e2x * qx + e2y * qy + e2z * qz
-                inn = face_inn[f]
+                inn = face_inn[fu]
             xc = (col + 0.5 - cx) * ifx
             dx, dy, dz = rx + R[0, 0] * xc, ry + R[1, 0] * xc, rz + R[2, 0] * xc
             px, py, pz = dy * e2z - dz * e2y, dz * e2x - dx * e2z, dx * e2y - dy * e2x
             det = e1x * px + e1y * py + e1z * pz  # = -n . d, so |det| also gives the Lambert cosine
-            cos = abs(det) * inn * inv_len[i]
+            cos = abs(det) * inn * inv_len[iu]
             if cos > 1e-9:
                 inv = 1.0 / det
                 u = (txx * px + tyy * py + tzz * pz) * inv
@@ -631,14 +643,14 @@ def _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, face
                     u, v = u / s, v / s
             else:  # edge-on to the ray: depth from the w buffer, flat colour
                 u = v = 1.0 / 3.0
-                z = 1.0 / wbuf[i]
+                z = 1.0 / wbuf[iu]
             shade = ambient + (1.0 - ambient) * cos if shading else 1.0
             l0 = 1.0 - u - v
             for ch in range(3):
                 val = (l0 * colors[a, ch] + u * colors[b, ch] + v * colors[c, ch]) * shade
-                rgb[row, col, ch] = np.uint8(min(val + 0.5, 255.0))
-            depth[row, col] = np.float32(z)
-            inst[row, col] = face_object[f]
+                rgb[_u(3 * i + ch)] = np.uint8(min(val + 0.5, 255.0))
+            depth[iu] = np.float32(z)
+            inst[iu] = face_object[fu]
 
 
 @njit(cache=True, parallel=True)
@@ -660,15 +672,16 @@ def _raster_bands(faces, face_ids, use_all, sx, sy, w, verts, colors, face_objec
                 ahead = tri_list[min(j + PREFETCH_FAR, last)]
                 _prefetch(faces, ahead if use_all else face_ids[ahead])
                 ahead = tri_list[min(j + PREFETCH_NEAR, last)]
-                fa = ahead if use_all else face_ids[ahead]
+                fa = _u(ahead if use_all else face_ids[ahead])
                 for q in range(3):
-                    v = faces[fa, q]
+                    v = _u(faces[fa, q])
                     _prefetch(sx, v)
                     _prefetch(sy, v)
                     _prefetch(w, v)
                 k = tri_list[j]
                 f = k if use_all else face_ids[k]
-                a, b, c = faces[f, 0], faces[f, 1], faces[f, 2]
+                fu = _u(f)
+                a, b, c = _u(faces[fu, 0]), _u(faces[fu, 1]), _u(faces[fu, 2])
                 _raster_triangle(np.int64(sx[a]), np.int64(sy[a]), np.float64(w[a]),
                                  np.int64(sx[b]), np.int64(sy[b]), np.float64(w[b]),
                                  np.int64(sx[c]), np.int64(sy[c]), np.float64(w[c]), f,
@@ -1023,7 +1036,7 @@ class NumbaRenderer:
                       geometry.face_inn, band_start, tri_list, *clipped, R, t, fx, fy, cx, cy,
                       self._inv_ray_length(view), W, H, max(1, min(numba.get_num_threads(), len(band_start) - 1)),
                       self.shading, self.ambient, self.background, self._buffer("wbuf", (H * W,), np.float64),
-                      self._buffer("fbuf", (H * W,), np.int32), rgb, depth, inst)
+                      self._buffer("fbuf", (H * W,), np.int32), rgb.reshape(-1), depth.reshape(-1), inst.reshape(-1))
         return Frame(rgb=rgb, depth=depth, instance=inst)
 
     def _vertex_stage(self, view: _View, face_ids, vert_ids, use_all: bool, verts: np.ndarray,
