@@ -309,11 +309,11 @@ def _classify(faces, face_ids, use_all, block_visible, code, sx, sy, verts, R, t
         k0 = lo
         while k0 < hi:  # whole culled blocks are skipped
             k1 = min(hi, ((k0 >> BLOCK_SHIFT) + 1) << BLOCK_SHIFT)
-            if not block_visible[k0 >> BLOCK_SHIFT]:
+            if not block_visible[_u(k0 >> BLOCK_SHIFT)]:
                 k0 = k1
                 continue
             for k in range(k0, k1):
-                f = _u(k if use_all else face_ids[k])
+                f = _u(k if use_all else face_ids[_u(k)])
                 a, b, c = _u(faces[f, 0]), _u(faces[f, 1]), _u(faces[f, 2])
                 ca, cb, cc = code[a], code[b], code[c]
                 if ca & cb & cc & _NEAR:  # wholly behind the near plane
@@ -323,7 +323,7 @@ def _classify(faces, face_ids, use_all, block_visible, code, sx, sy, verts, R, t
                             & _side_code(verts, b, R, t, fx, fy, cx, cy, width, height)
                             & _side_code(verts, c, R, t, fx, fy, cx, cy, width, height)):
                         clip -= 1
-                        entries[clip] = k
+                        entries[_u(clip)] = k
                     continue
                 # off-image triangles need no side test: their box holds no pixel centre
                 x0, x1 = _pixel_range(sx[a], sx[b], sx[c], width)
@@ -331,7 +331,7 @@ def _classify(faces, face_ids, use_all, block_visible, code, sx, sy, verts, R, t
                 if x0 > x1 or y0 > y1:  # no pixel centre inside the bounding box: most tiny triangles
                     continue
                 sol = face_solid[f] if face_solid.shape[0] else -1
-                if sol >= 0 and solid_cull[sol]:
+                if sol >= 0 and solid_cull[_u(sol)]:
                     # screen winding from the snapped positions the rasteriser uses: > 0 faces away (outward
                     # normals), == 0 covers nothing
                     if ((np.int64(sx[b]) - sx[a]) * (np.int64(sy[c]) - sy[a])
@@ -343,10 +343,10 @@ def _classify(faces, face_ids, use_all, block_visible, code, sx, sy, verts, R, t
                                                          np.int64(sy[b]), np.int64(sx[c]), np.int64(sy[c]), x0, y0):
                     continue
                 b0, b1 = y0 >> BAND_SHIFT, y1 >> BAND_SHIFT  # shifts: an integer division here costs ~10%
-                entries[live] = (np.int64(k) << 32) | b0 | (b1 << 16)
+                entries[_u(live)] = (np.int64(k) << 32) | b0 | (b1 << 16)
                 live += 1
                 for bb in range(b0, b1 + 1):
-                    counts[ch, bb] += 1
+                    counts[_u(ch), _u(bb)] += 1
             k0 = k1
         live_counts[ch] = live - lo
         clip_counts[ch] = hi - clip
@@ -362,11 +362,11 @@ def _bin(entries, live_counts, offsets, tri_list, clip_offsets, clip_list):
         ch = (j * _SPREAD) % n_chunks
         lo, hi = ch * n // n_chunks, (ch + 1) * n // n_chunks
         for i in range(lo, lo + live_counts[ch]):
-            e = entries[i]
+            e = entries[_u(i)]
             k = np.int32(e >> 32)
             for bb in range(e & 0xFFFF, ((e >> 16) & 0xFFFF) + 1):
-                tri_list[offsets[ch, bb]] = k
-                offsets[ch, bb] += 1
+                tri_list[_u(offsets[_u(ch), _u(bb)])] = k
+                offsets[_u(ch), _u(bb)] += 1
         for m in range(clip_offsets[ch + 1] - clip_offsets[ch]):  # stored from the chunk's end down, in face order
             clip_list[clip_offsets[ch] + m] = entries[hi - 1 - m]
 
@@ -597,16 +597,16 @@ def _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, face
         rx, ry, rz = R[0, 1] * yc + R[0, 2], R[1, 1] * yc + R[1, 2], R[2, 1] * yc + R[2, 2]
         for col in range(width):
             i = row * width + col
-            ahead = fbuf[min(i + PREFETCH_FAR, last)]
+            ahead = fbuf[_u(min(i + PREFETCH_FAR, last))]
             if ahead >= 0:
                 _prefetch(faces, ahead)
                 _prefetch(face_inn, ahead)
                 _prefetch(face_object, ahead)
-            ahead = fbuf[min(i + PREFETCH_NEAR, last)]
+            ahead = fbuf[_u(min(i + PREFETCH_NEAR, last))]
             if ahead >= 0:
                 for q in range(3):
-                    _prefetch(verts, faces[ahead, q])
-                    _prefetch(colors, faces[ahead, q])
+                    _prefetch(verts, faces[_u(ahead), q])
+                    _prefetch(colors, faces[_u(ahead), q])
             iu = _u(i)
             f = fbuf[iu]
             if f < 0:
@@ -665,21 +665,21 @@ def _raster_bands(faces, face_ids, use_all, sx, sy, w, verts, colors, face_objec
         for bb in range(slot, n_bands, n_slots):
             row_lo, row_hi = bb * BAND_HEIGHT, min((bb + 1) * BAND_HEIGHT, height)
             for i in range(row_lo * width, row_hi * width):
-                wbuf[i] = 0.0
-                fbuf[i] = -1
+                wbuf[_u(i)] = 0.0
+                fbuf[_u(i)] = -1
             last = band_start[bb + 1] - 1
             for j in range(band_start[bb], band_start[bb + 1]):
-                ahead = tri_list[min(j + PREFETCH_FAR, last)]
-                _prefetch(faces, ahead if use_all else face_ids[ahead])
-                ahead = tri_list[min(j + PREFETCH_NEAR, last)]
-                fa = _u(ahead if use_all else face_ids[ahead])
+                ahead = tri_list[_u(min(j + PREFETCH_FAR, last))]
+                _prefetch(faces, ahead if use_all else face_ids[_u(ahead)])
+                ahead = tri_list[_u(min(j + PREFETCH_NEAR, last))]
+                fa = _u(ahead if use_all else face_ids[_u(ahead)])
                 for q in range(3):
                     v = _u(faces[fa, q])
                     _prefetch(sx, v)
                     _prefetch(sy, v)
                     _prefetch(w, v)
-                k = tri_list[j]
-                f = k if use_all else face_ids[k]
+                k = tri_list[_u(j)]
+                f = k if use_all else face_ids[_u(k)]
                 fu = _u(f)
                 a, b, c = _u(faces[fu, 0]), _u(faces[fu, 1]), _u(faces[fu, 2])
                 _raster_triangle(np.int64(sx[a]), np.int64(sy[a]), np.float64(w[a]),
