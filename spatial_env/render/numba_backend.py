@@ -135,6 +135,14 @@ def _u(i):
     return np.uint64(i)
 
 
+@njit(cache=True, inline="always")
+def _at3(i, q):
+    """Index of element ``q`` of row ``i`` in a raveled (n, 3) array, unsigned. The hot loops read faces, vertices
+    and colours raveled: indexing a 2-D array multiplies by a row stride known only at run time, which cost
+    4% of a frame in classification alone."""
+    return _u(3) * _u(i) + _u(q)
+
+
 # ----------------------------------------------------------------------------- vertex stage
 
 
@@ -302,6 +310,7 @@ def _classify(faces, face_ids, use_all, block_visible, code, sx, sy, verts, R, t
     when ``solid_cull`` allows it for that solid (see :func:`_solids`)."""
     n = faces.shape[0] if use_all else face_ids.shape[0]
     n_chunks = counts.shape[0]
+    flat_faces = faces.reshape(-1)
     for j in prange(n_chunks):
         ch = (j * _SPREAD) % n_chunks
         lo, hi = ch * n // n_chunks, (ch + 1) * n // n_chunks
@@ -314,7 +323,7 @@ def _classify(faces, face_ids, use_all, block_visible, code, sx, sy, verts, R, t
                 continue
             for k in range(k0, k1):
                 f = _u(k if use_all else face_ids[_u(k)])
-                a, b, c = _u(faces[f, 0]), _u(faces[f, 1]), _u(faces[f, 2])
+                a, b, c = _u(flat_faces[_at3(f, 0)]), _u(flat_faces[_at3(f, 1)]), _u(flat_faces[_at3(f, 2)])
                 ca, cb, cc = code[a], code[b], code[c]
                 if ca & cb & cc & _NEAR:  # wholly behind the near plane
                     continue
@@ -580,7 +589,8 @@ def _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, face
                   inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth, inst, dense):
     """Per covered pixel: the exact hit of its ray with the winning triangle (Moller-Trumbore in
     world space) gives z-depth, perspective-correct colour weights and the Lambert term, written into the
-    raveled output images ``rgb``, ``depth`` and ``inst`` (flat indices, see :func:`_u`).
+    raveled output images ``rgb``, ``depth`` and ``inst``. ``verts``, ``faces`` and ``colors`` come raveled too
+    (see :func:`_u` and :func:`_at3`).
 
     The per-face set-up is reused while consecutive pixels show the same face; in a ``dense`` band
     (more triangles than half its pixels) they rarely do, and always redoing it skips a mispredicted
@@ -614,14 +624,14 @@ def _resolve_rows(row_lo, row_hi, width, verts, faces, colors, face_object, face
             i = row * width + col
             ahead = fbuf[_u(min(i + PREFETCH_FAR, last))]
             if ahead >= 0:
-                _prefetch(faces, ahead)
+                _prefetch(faces, _at3(ahead, 0))
                 _prefetch(face_inn, ahead)
                 _prefetch(face_object, ahead)
             ahead = fbuf[_u(min(i + PREFETCH_NEAR, last))]
             if ahead >= 0:
                 for q in range(3):
-                    _prefetch(verts, faces[_u(ahead), q])
-                    _prefetch(colors, faces[_u(ahead), q])
+                    _prefetch(verts, _at3(faces[_at3(ahead, q)], 0))
+                    _prefetch(colors, _at3(faces[_at3(ahead, q)], 0))
             iu = _u(i)
             f = fbuf[iu]
             if f < 0:
@@ -633,10 +643,10 @@ def _resolve_rows(row_lo, row_hi, width, verts, faces, colors, face_object, face
             fu = _u(f)
             if f != prev or not reuse:
                 prev = f
-                a, b, c = _u(faces[fu, 0]), _u(faces[fu, 1]), _u(faces[fu, 2])
-                ax, ay, az = np.float64(verts[a, 0]), np.float64(verts[a, 1]), np.float64(verts[a, 2])
-                e1x, e1y, e1z = verts[b, 0] - ax, verts[b, 1] - ay, verts[b, 2] - az
-                e2x, e2y, e2z = verts[c, 0] - ax, verts[c, 1] - ay, verts[c, 2] - az
+                a, b, c = _u(faces[_at3(fu, 0)]), _u(faces[_at3(fu, 1)]), _u(faces[_at3(fu, 2)])
+                ax, ay, az = np.float64(verts[_at3(a, 0)]), np.float64(verts[_at3(a, 1)]), np.float64(verts[_at3(a, 2)])
+                e1x, e1y, e1z = verts[_at3(b, 0)] - ax, verts[_at3(b, 1)] - ay, verts[_at3(b, 2)] - az
+                e2x, e2y, e2z = verts[_at3(c, 0)] - ax, verts[_at3(c, 1)] - ay, verts[_at3(c, 2)] - az
                 txx, tyy, tzz = ox - ax, oy - ay, oz - az
                 qx, qy, qz = tyy * e1z - tzz * e1y, tzz * e1x - txx * e1z, txx * e1y - tyy * e1x
                 tq = e2x * qx + e2y * qy + e2z * qz
@@ -662,7 +672,7 @@ def _resolve_rows(row_lo, row_hi, width, verts, faces, colors, face_object, face
             shade = ambient + (1.0 - ambient) * cos if shading else 1.0
             l0 = 1.0 - u - v
             for ch in range(3):
-                val = (l0 * colors[a, ch] + u * colors[b, ch] + v * colors[c, ch]) * shade
+                val = (l0 * colors[_at3(a, ch)] + u * colors[_at3(b, ch)] + v * colors[_at3(c, ch)]) * shade
                 rgb[_u(3 * i + ch)] = np.uint8(min(val + 0.5, 255.0))
             depth[iu] = np.float32(z)
             inst[iu] = face_object[fu]
@@ -674,6 +684,7 @@ def _raster_bands(faces, face_ids, use_all, sx, sy, w, verts, colors, face_objec
                   shading, ambient, background, wbuf, fbuf, rgb, depth, inst):
     """Rasterise every band's triangles, then resolve the band's pixels into the output images."""
     n_bands = band_start.shape[0] - 1
+    flat_faces, flat_verts, flat_colors = faces.reshape(-1), verts.reshape(-1), colors.reshape(-1)
     # one slot per thread, bands dealt round-robin, so the dense rows (floor, furniture) are shared evenly;
     # four slots per thread, i.e. runs of four bands each, were ~5% slower
     for slot in prange(n_slots):
@@ -685,18 +696,18 @@ def _raster_bands(faces, face_ids, use_all, sx, sy, w, verts, colors, face_objec
             last = band_start[bb + 1] - 1
             for j in range(band_start[bb], band_start[bb + 1]):
                 ahead = tri_list[_u(min(j + PREFETCH_FAR, last))]
-                _prefetch(faces, ahead if use_all else face_ids[_u(ahead)])
+                _prefetch(flat_faces, _at3(ahead if use_all else face_ids[_u(ahead)], 0))
                 ahead = tri_list[_u(min(j + PREFETCH_NEAR, last))]
                 fa = _u(ahead if use_all else face_ids[_u(ahead)])
                 for q in range(3):
-                    v = _u(faces[fa, q])
+                    v = _u(flat_faces[_at3(fa, q)])
                     _prefetch(sx, v)
                     _prefetch(sy, v)
                     _prefetch(w, v)
                 k = tri_list[_u(j)]
                 f = k if use_all else face_ids[_u(k)]
                 fu = _u(f)
-                a, b, c = _u(faces[fu, 0]), _u(faces[fu, 1]), _u(faces[fu, 2])
+                a, b, c = _u(flat_faces[_at3(fu, 0)]), _u(flat_faces[_at3(fu, 1)]), _u(flat_faces[_at3(fu, 2)])
                 _raster_triangle(np.int64(sx[a]), np.int64(sy[a]), np.float64(w[a]),
                                  np.int64(sx[b]), np.int64(sy[b]), np.float64(w[b]),
                                  np.int64(sx[c]), np.int64(sy[c]), np.float64(w[c]), f,
@@ -706,9 +717,9 @@ def _raster_bands(faces, face_ids, use_all, sx, sy, w, verts, colors, face_objec
                     _raster_triangle(cxs[j, 0], cys[j, 0], cws[j, 0], cxs[j, 1], cys[j, 1], cws[j, 1],
                                      cxs[j, 2], cys[j, 2], cws[j, 2], cface[j], row_lo, row_hi, width,
                                      wbuf, fbuf)
-            _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, face_inn, R, t, 1.0 / fx, 1.0 / fy,
-                          cx, cy, inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth, inst,
-                          2 * (band_start[bb + 1] - band_start[bb]) > (row_hi - row_lo) * width)
+            _resolve_band(row_lo, row_hi, width, flat_verts, flat_faces, flat_colors, face_object, face_inn, R, t,
+                          1.0 / fx, 1.0 / fy, cx, cy, inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth,
+                          inst, 2 * (band_start[bb + 1] - band_start[bb]) > (row_hi - row_lo) * width)
 
 
 # ----------------------------------------------------------------------------- after a fork
