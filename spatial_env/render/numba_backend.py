@@ -26,6 +26,9 @@ Pipeline per frame (all jitted, ``cache=True`` so a second process skips compila
    per-face and per-vertex data in an order the hardware prefetcher cannot follow, so they prefetch
    it a few triangles or pixels ahead (``_prefetch``; at 1M faces that data lies outside the caches).
 
+The hot loops index with unsigned integers (``_u``) into raveled arrays (``_at3``): numba's wraparound of
+negative indices and a 2-D array's run-time row stride cost a compare, a select or a multiply per access.
+
 Every pixel's result depends only on the set of triangles covering it, never on the order they
 are visited, so output bytes do not depend on the thread count. Culling back faces changes no
 instance id; where a back face used to tie with the front face in the w buffer at a silhouette, the
