@@ -140,9 +140,9 @@ def _u(i):
 
 @njit(cache=True, inline="always")
 def _at3(i, q):
-    """Index of element ``q`` of row ``i`` in a raveled (n, 3) array, unsigned. The hot loops read faces, vertices
-    and colours raveled: indexing a 2-D array multiplies by a row stride known only at run time, which cost
-    4% of a frame in classification alone."""
+    """Index of element ``q`` of row ``i`` in a raveled (n, 3) array, unsigned. Classification and the rasteriser
+    read the faces raveled: indexing a 2-D array multiplies by a row stride known only at run time (4% of a frame
+    in classification alone)."""
     return _u(3) * _u(i) + _u(q)
 
 
@@ -304,16 +304,15 @@ def _visible_blocks(lo, hi, R, t, fx, fy, cx, cy, width, height, near, out):
 
 
 @njit(cache=True, parallel=True)
-def _classify(faces, face_ids, use_all, block_visible, code, sx, sy, verts, R, t, fx, fy, cx, cy, width,
+def _classify(flat_faces, face_ids, use_all, block_visible, code, sx, sy, verts, R, t, fx, fy, cx, cy, width,
               height, face_solid, solid_cull, entries, counts, live_counts, clip_counts):
     """Per triangle: culled, to clip, or live with the band range it touches. Chunk ``ch`` (positions
     [lo, hi)) writes its live triangles, in order, from ``entries[lo]`` up (position k << 32 | packed bands;
     ``live_counts[ch]`` of them) and its triangles to clip from ``entries[hi - 1]`` down (``clip_counts[ch]``),
     and counts its band entries per band. A triangle of solid ``face_solid[f]`` facing away on screen is culled
-    when ``solid_cull`` allows it for that solid (see :func:`_solids`)."""
-    n = faces.shape[0] if use_all else face_ids.shape[0]
+    when ``solid_cull`` allows it for that solid (see :func:`_solids`). ``flat_faces`` is the face array raveled."""
+    n = flat_faces.shape[0] // 3 if use_all else face_ids.shape[0]
     n_chunks = counts.shape[0]
-    flat_faces = faces.reshape(-1)
     for j in prange(n_chunks):
         ch = (j * _SPREAD) % n_chunks
         lo, hi = ch * n // n_chunks, (ch + 1) * n // n_chunks
@@ -592,27 +591,11 @@ def _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, face
                   inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth, inst, dense):
     """Per covered pixel: the exact hit of its ray with the winning triangle (Moller-Trumbore in
     world space) gives z-depth, perspective-correct colour weights and the Lambert term, written into the
-    raveled output images ``rgb``, ``depth`` and ``inst``. ``verts``, ``faces`` and ``colors`` come raveled too
-    (see :func:`_u` and :func:`_at3`).
+    raveled output images ``rgb``, ``depth`` and ``inst`` (flat indices, see :func:`_u`).
 
     The per-face set-up is reused while consecutive pixels show the same face; in a ``dense`` band
     (more triangles than half its pixels) they rarely do, and always redoing it skips a mispredicted
-    branch per pixel (9% of the resolve on a 1M-triangle room; 11% slower on 190k-triangle rooms). The two
-    are separate inlined copies, so the dense one keeps no face set-up from pixel to pixel (that state
-    spilled registers: 2-7% of a frame)."""
-    if dense:
-        _resolve_rows(row_lo, row_hi, width, verts, faces, colors, face_object, face_inn, R, t, ifx, ify, cx, cy,
-                      inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth, inst, False)
-    else:
-        _resolve_rows(row_lo, row_hi, width, verts, faces, colors, face_object, face_inn, R, t, ifx, ify, cx, cy,
-                      inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth, inst, True)
-
-
-@njit(cache=True, inline="always")
-def _resolve_rows(row_lo, row_hi, width, verts, faces, colors, face_object, face_inn, R, t, ifx, ify, cx, cy,
-                  inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth, inst, reuse):
-    """:func:`_resolve_band`'s loop; ``reuse`` (a constant in each inlined copy) keeps a face's set-up while
-    consecutive pixels show it."""
+    branch per pixel (9% of the resolve on a 1M-triangle room; 11% slower on 190k-triangle rooms)."""
     ox, oy, oz = t[0], t[1], t[2]
     prev = -1
     # per-face constants, reused while consecutive pixels hit the same face
@@ -627,14 +610,14 @@ def _resolve_rows(row_lo, row_hi, width, verts, faces, colors, face_object, face
             i = row * width + col
             ahead = fbuf[_u(min(i + PREFETCH_FAR, last))]
             if ahead >= 0:
-                _prefetch(faces, _at3(ahead, 0))
+                _prefetch(faces, ahead)
                 _prefetch(face_inn, ahead)
                 _prefetch(face_object, ahead)
             ahead = fbuf[_u(min(i + PREFETCH_NEAR, last))]
             if ahead >= 0:
                 for q in range(3):
-                    _prefetch(verts, _at3(faces[_at3(ahead, q)], 0))
-                    _prefetch(colors, _at3(faces[_at3(ahead, q)], 0))
+                    _prefetch(verts, faces[_u(ahead), q])
+                    _prefetch(colors, faces[_u(ahead), q])
             iu = _u(i)
             f = fbuf[iu]
             if f < 0:
@@ -644,12 +627,12 @@ def _resolve_rows(row_lo, row_hi, width, verts, faces, colors, face_object, face
                 inst[iu] = -1
                 continue
             fu = _u(f)
-            if f != prev or not reuse:
+            if f != prev or dense:
                 prev = f
-                a, b, c = _u(faces[_at3(fu, 0)]), _u(faces[_at3(fu, 1)]), _u(faces[_at3(fu, 2)])
-                ax, ay, az = np.float64(verts[_at3(a, 0)]), np.float64(verts[_at3(a, 1)]), np.float64(verts[_at3(a, 2)])
-                e1x, e1y, e1z = verts[_at3(b, 0)] - ax, verts[_at3(b, 1)] - ay, verts[_at3(b, 2)] - az
-                e2x, e2y, e2z = verts[_at3(c, 0)] - ax, verts[_at3(c, 1)] - ay, verts[_at3(c, 2)] - az
+                a, b, c = _u(faces[fu, 0]), _u(faces[fu, 1]), _u(faces[fu, 2])
+                ax, ay, az = np.float64(verts[a, 0]), np.float64(verts[a, 1]), np.float64(verts[a, 2])
+                e1x, e1y, e1z = verts[b, 0] - ax, verts[b, 1] - ay, verts[b, 2] - az
+                e2x, e2y, e2z = verts[c, 0] - ax, verts[c, 1] - ay, verts[c, 2] - az
                 txx, tyy, tzz = ox - ax, oy - ay, oz - az
                 qx, qy, qz = tyy * e1z - tzz * e1y, tzz * e1x - txx * e1z, txx * e1y - tyy * e1x
                 tq = e2x * qx + e2y * qy + e2z * qz
@@ -675,19 +658,20 @@ def _resolve_rows(row_lo, row_hi, width, verts, faces, colors, face_object, face
             shade = ambient + (1.0 - ambient) * cos if shading else 1.0
             l0 = 1.0 - u - v
             for ch in range(3):
-                val = (l0 * colors[_at3(a, ch)] + u * colors[_at3(b, ch)] + v * colors[_at3(c, ch)]) * shade
+                val = (l0 * colors[a, ch] + u * colors[b, ch] + v * colors[c, ch]) * shade
                 rgb[_u(3 * i + ch)] = np.uint8(min(val + 0.5, 255.0))
             depth[iu] = np.float32(z)
             inst[iu] = face_object[fu]
 
 
 @njit(cache=True, parallel=True)
-def _raster_bands(faces, face_ids, use_all, sx, sy, w, verts, colors, face_object, face_inn, band_start, tri_list,
-                  cxs, cys, cws, cface, cbands, R, t, fx, fy, cx, cy, inv_len, width, height, n_slots,
+def _raster_bands(faces, flat_faces, face_ids, use_all, sx, sy, w, verts, colors, face_object, face_inn, band_start,
+                  tri_list, cxs, cys, cws, cface, cbands, R, t, fx, fy, cx, cy, inv_len, width, height, n_slots,
                   shading, ambient, background, wbuf, fbuf, rgb, depth, inst):
-    """Rasterise every band's triangles, then resolve the band's pixels into the output images."""
+    """Rasterise every band's triangles, then resolve the band's pixels into the output images (raveled).
+    ``flat_faces`` is ``faces`` raveled for the rasteriser (see :func:`_at3`); the resolve keeps the 2-D arrays,
+    as raveled ones there added 3-4 s to the first run's compilation for 1-2% of a frame."""
     n_bands = band_start.shape[0] - 1
-    flat_faces, flat_verts, flat_colors = faces.reshape(-1), verts.reshape(-1), colors.reshape(-1)
     # one slot per thread, bands dealt round-robin, so the dense rows (floor, furniture) are shared evenly;
     # four slots per thread, i.e. runs of four bands each, were ~5% slower
     for slot in prange(n_slots):
@@ -720,9 +704,9 @@ def _raster_bands(faces, face_ids, use_all, sx, sy, w, verts, colors, face_objec
                     _raster_triangle(cxs[j, 0], cys[j, 0], cws[j, 0], cxs[j, 1], cys[j, 1], cws[j, 1],
                                      cxs[j, 2], cys[j, 2], cws[j, 2], cface[j], row_lo, row_hi, width,
                                      wbuf, fbuf)
-            _resolve_band(row_lo, row_hi, width, flat_verts, flat_faces, flat_colors, face_object, face_inn, R, t,
-                          1.0 / fx, 1.0 / fy, cx, cy, inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth,
-                          inst, 2 * (band_start[bb + 1] - band_start[bb]) > (row_hi - row_lo) * width)
+            _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, face_inn, R, t, 1.0 / fx,
+                          1.0 / fy, cx, cy, inv_len, shading, ambient, background, wbuf, fbuf, rgb, depth, inst,
+                          2 * (band_start[bb + 1] - band_start[bb]) > (row_hi - row_lo) * width)
 
 
 # ----------------------------------------------------------------------------- after a fork
@@ -1061,7 +1045,8 @@ class NumbaRenderer:
         depth = np.empty((H, W), np.float32)
         inst = np.empty((H, W), np.int32)
         R, t, fx, fy, cx, cy = view.R, view.t, view.fx, view.fy, view.cx, view.cy
-        _kernel("_raster_bands")(self._faces, face_ids, use_all, *projected[:3], verts, self._colors, self._face_object,
+        _kernel("_raster_bands")(self._faces, self._faces.reshape(-1), face_ids, use_all, *projected[:3], verts,
+                      self._colors, self._face_object,
                       geometry.face_inn, band_start, tri_list, *clipped, R, t, fx, fy, cx, cy,
                       self._inv_ray_length(view), W, H, max(1, min(numba.get_num_threads(), len(band_start) - 1)),
                       self.shading, self.ambient, self.background, self._buffer("wbuf", (H * W,), np.float64),
@@ -1096,9 +1081,9 @@ class NumbaRenderer:
         entries = self._buffer("entries", (nf,), np.int64)
         counts = np.zeros((N_CHUNKS, (v.height + BAND_HEIGHT - 1) // BAND_HEIGHT), np.int64)
         live_counts, clip_counts = np.zeros(N_CHUNKS, np.int64), np.zeros(N_CHUNKS, np.int64)
-        _kernel("_classify")(self._faces, face_ids, use_all, blocks, code, sx, sy, verts, v.R, v.t, v.fx, v.fy, v.cx,
-                             v.cy, v.width, v.height, self._scene_solids().face_solid, solid_cull, entries, counts,
-                             live_counts, clip_counts)
+        _kernel("_classify")(self._faces.reshape(-1), face_ids, use_all, blocks, code, sx, sy, verts, v.R, v.t, v.fx,
+                             v.fy, v.cx, v.cy, v.width, v.height, self._scene_solids().face_solid, solid_cull, entries,
+                             counts, live_counts, clip_counts)
         band_start, offsets = _band_offsets(counts)
         # int32 positions (faces < 2**31): halves the bin lists' memory traffic
         tri_list = self._buffer("tri_list", (int(band_start[-1]),), np.int32)
