@@ -26,8 +26,9 @@ Pipeline per frame (all jitted, ``cache=True`` so a second process skips compila
    per-face and per-vertex data in an order the hardware prefetcher cannot follow, so they prefetch
    it a few triangles or pixels ahead (``_prefetch``; at 1M faces that data lies outside the caches).
 
-The hot loops index with unsigned integers (``_u``) into raveled arrays (``_at3``): numba's wraparound of
-negative indices and a 2-D array's run-time row stride cost a compare, a select or a multiply per access.
+The hot loops index with unsigned integers (``_u``), and classification and the rasteriser read the faces
+raveled (``_at3``): numba's wraparound of negative indices and a 2-D array's run-time row stride cost a
+compare, a select or a multiply per access.
 
 Every pixel's result depends only on the set of triangles covering it, never on the order they
 are visited, so output bytes do not depend on the thread count. Culling back faces changes no
@@ -670,7 +671,7 @@ def _raster_bands(faces, flat_faces, face_ids, use_all, sx, sy, w, verts, colors
                   shading, ambient, background, wbuf, fbuf, rgb, depth, inst):
     """Rasterise every band's triangles, then resolve the band's pixels into the output images (raveled).
     ``flat_faces`` is ``faces`` raveled for the rasteriser (see :func:`_at3`); the resolve keeps the 2-D arrays,
-    as raveled ones there added 3-4 s to the first run's compilation for 1-2% of a frame."""
+    as raveled ones there added about 3.5 s to the first run's compilation for 1-2% of a frame."""
     n_bands = band_start.shape[0] - 1
     # one slot per thread, bands dealt round-robin, so the dense rows (floor, furniture) are shared evenly;
     # four slots per thread, i.e. runs of four bands each, were ~5% slower
