@@ -185,37 +185,31 @@ def _project(X, Y, Z, fx, fy, cx, cy):
 
 
 @njit(cache=True, inline="always")
-def _transform_vertex(verts, v, R, t, fx, fy, cx, cy, half_w, half_h, near, guard, sx, sy, w, code):
-    """Snapped pixel position, 1/z and near/guard flags of vertex ``v`` (13 bytes of output)."""
-    X, Y, Z = _to_camera(verts, v, R, t)
-    if Z < near:
-        code[v], sx[v], sy[v], w[v] = _NEAR, 0, 0, 0.0
-        return
+def _vertex_outputs(X, Y, Z, fx, fy, cx, cy, half_w, half_h, near, guard):
+    """A camera point's snapped pixel position (int32), 1/z (float32) and near/guard flag, the vertex stage's 13
+    bytes; all zero but the flag when it is closer than the near plane or projects outside the guard band.
+
+    Without branches, so the vertex stage's loop vectorises; callers use the numpy error model, under which 1/z
+    at z = 0 is inf (and dropped here) instead of raising."""
     u, vv, inv = _project(X, Y, Z, fx, fy, cx, cy)
-    if abs(u - half_w) > half_w + guard or abs(vv - half_h) > half_h + guard:
-        code[v], sx[v], sy[v], w[v] = _GUARD, 0, 0, 0.0
-        return
-    code[v] = 0
-    sx[v], sy[v], w[v] = _snap(u), _snap(vv), inv
+    is_near = Z < near
+    is_guard = (abs(u - half_w) > half_w + guard) | (abs(vv - half_h) > half_h + guard)
+    keep = not (is_near or is_guard)
+    # int32 conversions (what the arrays hold; exact inside the guard band): int64 ones do not vectorise
+    return (np.int32(_snap_floor(u)) if keep else np.int32(0), np.int32(_snap_floor(vv)) if keep else np.int32(0),
+            np.float32(inv) if keep else np.float32(0.0),
+            np.uint8(_NEAR if is_near else (_GUARD if is_guard else 0)))
 
 
 @njit(cache=True, inline="always", error_model="numpy")
 def _transform_run(xyz, t0, t1, t2, r00, r01, r02, r10, r11, r12, r20, r21, r22, fx, fy, cx, cy, half_w, half_h,
                    near, guard, sx, sy, w, code):
-    """:func:`_transform_vertex` for a run of vertices (``xyz`` their raveled coordinates, the outputs their
-    slices), without branches so the compiler vectorises it; the same formulas, so the same bits."""
+    """:func:`_vertex_outputs` for a run of vertices (``xyz`` their raveled coordinates, the outputs their
+    slices)."""
     for q in range(sx.shape[0]):
         X, Y, Z = _camera_xyz(np.float64(xyz[3 * q]) - t0, np.float64(xyz[3 * q + 1]) - t1,
                               np.float64(xyz[3 * q + 2]) - t2, r00, r01, r02, r10, r11, r12, r20, r21, r22)
-        u, vv, inv = _project(X, Y, Z, fx, fy, cx, cy)  # for every vertex: a select drops the near ones' below
-        is_near = Z < near
-        is_guard = (abs(u - half_w) > half_w + guard) | (abs(vv - half_h) > half_h + guard)
-        keep = not (is_near or is_guard)
-        # int32 conversions (what the arrays hold; exact inside the guard band): int64 ones do not vectorise
-        sx[q] = np.int32(_snap_floor(u)) if keep else 0
-        sy[q] = np.int32(_snap_floor(vv)) if keep else 0
-        w[q] = np.float32(inv) if keep else np.float32(0.0)
-        code[q] = _NEAR if is_near else (_GUARD if is_guard else 0)
+        sx[q], sy[q], w[q], code[q] = _vertex_outputs(X, Y, Z, fx, fy, cx, cy, half_w, half_h, near, guard)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -233,12 +227,14 @@ def _transform_ranges(xyz, starts, ends, R, t, fx, fy, cx, cy, width, height, ne
                        cy, width / 2.0, height / 2.0, near, guard, sx[lo:hi], sy[lo:hi], w[lo:hi], code[lo:hi])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def _transform_list(verts, vert_ids, R, t, fx, fy, cx, cy, width, height, near, guard, sx, sy, w, code):
     """Transform the vertices listed in ``vert_ids`` (an object subset's)."""
     for k in prange(vert_ids.shape[0]):
-        _transform_vertex(verts, np.int64(vert_ids[k]), R, t, fx, fy, cx, cy, width / 2.0, height / 2.0, near,
-                          guard, sx, sy, w, code)
+        v = _u(vert_ids[k])
+        X, Y, Z = _to_camera(verts, v, R, t)
+        sx[v], sy[v], w[v], code[v] = _vertex_outputs(X, Y, Z, fx, fy, cx, cy, width / 2.0, height / 2.0, near,
+                                                      guard)
 
 
 def _merge_ranges(visible, lo, hi):
@@ -617,8 +613,9 @@ def _resolve_band(row_lo, row_hi, width, verts, faces, colors, face_object, face
             ahead = fbuf[_u(min(i + PREFETCH_NEAR, last))]
             if ahead >= 0:
                 for q in range(3):
-                    _prefetch(verts, faces[_u(ahead), q])
-                    _prefetch(colors, faces[_u(ahead), q])
+                    corner = faces[_u(ahead), q]
+                    _prefetch(verts, corner)
+                    _prefetch(colors, corner)
             iu = _u(i)
             f = fbuf[iu]
             if f < 0:
